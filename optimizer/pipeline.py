@@ -23,7 +23,8 @@ from surrogates.logdata import CleanLogs, ColumnSpec, clean_logs, read_logs
 
 from optimizer.exceptions import InfeasibleError
 from optimizer.figures import pareto_front_figure
-from optimizer.pareto import pareto_table
+from optimizer.decisions import Decision
+from optimizer.pareto import current_practice, pareto_table
 from optimizer.problem import SurrogateProblem
 from optimizer.runfolder import RunFolder, package_versions
 from optimizer.scenario import Scenario
@@ -283,11 +284,15 @@ class OptimizationResult:
         search: NSGA-II statistics.
         logged_objectives: Objective values of the planned line's logged batches,
             ``(n_logged, n_objectives)``, from measured outcomes.
+        decisions: The flagged recipes (knee, preferred, beats practice) and why.
+        practice: Current practice's setpoints, ``(n_setpoints,)``, if known.
     """
 
     pareto: pd.DataFrame
     search: SearchResult
     logged_objectives: np.ndarray
+    decisions: list[Decision] = field(default_factory=list)
+    practice: np.ndarray | None = None
 
 
 def logged_objectives(scenario: Scenario, frame: pd.DataFrame) -> np.ndarray:
@@ -319,8 +324,10 @@ def optimize(scenario: Scenario, data: PreparedData, surrogate: Surrogate,
                             stall_tolerance=cfg.stall_tolerance, progress=on_generation)
     finally:
         sink.stop()
-    table, _ = pareto_table(problem, result.X)
-    return OptimizationResult(table, result, logged_objectives(scenario, line_frame))
+    practice = current_practice(problem, logged_X)
+    table, _, decisions = pareto_table(problem, result.X, practice=practice)
+    return OptimizationResult(table, result, logged_objectives(scenario, line_frame),
+                              decisions, practice)
 
 
 # --------------------------------------------------------------------------- run folder
@@ -433,6 +440,11 @@ def run_pipeline(scenario: Scenario, out: str | Path, *, stages: str = "run",
         "seeded_from_logs": s.n_seeded,
         "stopped_by": s.stopped_by,
     })
+    run["decisions"] = [{"flag": d.flag, "recipe_id": opt.pareto["recipe_id"].iloc[d.index],
+                         "explanation": d.sentence} for d in opt.decisions]
+    if opt.practice is not None:
+        run["current_practice"] = dict(zip(scenario.setpoints, opt.practice.tolist(),
+                                           strict=True))
     run["convergence"] = {"hypervolume_per_generation": [round(h, 6) for h in s.hypervolume]}
     run["timings"]["total"] = round(time.perf_counter() - t_start, 3)
     folder.write_json("run.json", run)

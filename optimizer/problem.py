@@ -33,6 +33,9 @@ class Evaluation:
         mean: Predicted outcome means, ``(n, n_outcomes)``, in outcome units.
         std: Predicted outcome uncertainty (ensemble spread), ``(n, n_outcomes)``.
         objectives: Objective values in their own units and sense, ``(n, n_objectives)``.
+        scored: What the search optimises: ``objectives``, or their pessimistic values
+            (``mean - k std`` for maximised, ``mean + k std`` for minimised) when the
+            scenario asks for robust objectives; ``(n, n_objectives)``.
         constraints: Constraint expression values, ``(n, n_constraints)``.
         G: Constraint violations for pymoo (``<= 0`` is satisfied), ``(n, n_ieq)``;
             the last column is the trust region when it is on.
@@ -44,6 +47,7 @@ class Evaluation:
     mean: np.ndarray
     std: np.ndarray
     objectives: np.ndarray
+    scored: np.ndarray
     constraints: np.ndarray
     G: np.ndarray
     support: np.ndarray
@@ -92,6 +96,8 @@ class SurrogateProblem(Problem):
         self.space = DesignSpace.from_scenario(scenario)
         self.support = support if scenario.search.trust_region.enabled else None
         self.radius = scenario.search.trust_region.radius
+        self.robust_k = scenario.search.robust.objectives_k
+        self.margin_k = scenario.search.robust.constraints_k
         missing = [o for o in scenario.outcomes if o not in surrogate.outcome_names]
         if missing:
             raise ModelFileError(f"the model does not predict {', '.join(missing)}",
@@ -143,19 +149,41 @@ class SurrogateProblem(Problem):
         n = len(X)
         objectives = np.column_stack([_broadcast(e.evaluate(values), n)
                                       for e in self._objectives])
+        scored = objectives
+        if self.robust_k > 0:
+            spread = self._spread(self._objectives, values, objectives, std)
+            scored = objectives - self.robust_k * spread * self._signs
         cons = [_broadcast(e.evaluate(values), n) for e in self._constraints]
         constraints = np.column_stack(cons) if cons else np.zeros((n, 0))
+        margin = (self.margin_k * self._spread(self._constraints, values, constraints, std)
+                  if self.margin_k > 0 and cons else np.zeros_like(constraints))
         G_cols = []
         for j, c in enumerate(self.scenario.constraints):
             if c.lower is not None:
-                G_cols.append(c.lower - constraints[:, j])
+                G_cols.append(c.lower - (constraints[:, j] - margin[:, j]))
             if c.upper is not None:
-                G_cols.append(constraints[:, j] - c.upper)
+                G_cols.append(constraints[:, j] + margin[:, j] - c.upper)
         if self.support is not None:
             G_cols.append(support - self.radius)
         G = np.column_stack(G_cols) if G_cols else np.zeros((n, 0))
         G = np.where(np.isfinite(G), G, 1e12)
-        return Evaluation(X, mean, std, objectives, constraints, G, support)
+        return Evaluation(X, mean, std, objectives, scored, constraints, G, support)
+
+    def _spread(self, expressions: list[Expression], values: dict[str, np.ndarray | float],
+                base: np.ndarray, std: np.ndarray) -> np.ndarray:
+        """Uncertainty of each expression ``(n, n_expr)``, propagated to first order from
+        the outcomes' std (each outcome moved by one std, contributions added in
+        quadrature)."""
+        n = len(base)
+        total = np.zeros_like(base)
+        for j, name in enumerate(self.scenario.outcomes):
+            if not any(name in e.names for e in expressions):
+                continue
+            moved = dict(values)
+            moved[name] = np.asarray(values[name]) + std[:, j]
+            shifted = np.column_stack([_broadcast(e.evaluate(moved), n) for e in expressions])
+            total += (shifted - base) ** 2
+        return np.sqrt(total)
 
     def minimized(self, objectives: np.ndarray) -> np.ndarray:
         """Objective values turned into minimisation form (maximised ones negated)."""
@@ -164,7 +192,7 @@ class SurrogateProblem(Problem):
 
     def _evaluate(self, x: np.ndarray, out: dict, *args: object, **kwargs: object) -> None:
         ev = self.evaluate_setpoints(self.space.decode(x))
-        out["F"] = self.minimized(ev.objectives)
+        out["F"] = self.minimized(ev.scored)
         if self.n_ieq_constr:
             out["G"] = ev.G
 

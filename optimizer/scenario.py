@@ -33,9 +33,11 @@ from surrogates.expressions import Expression
 __all__ = [
     "Constraint",
     "ContextVariable",
+    "DecisionConfig",
     "LogsConfig",
     "Objective",
     "Outcome",
+    "RobustConfig",
     "Scenario",
     "SearchConfig",
     "Setpoint",
@@ -165,6 +167,16 @@ class TrustRegionConfig(_Strict):
         " (root-mean-square over setpoints).")
 
 
+class RobustConfig(_Strict):
+    """Pessimistic search: guard against the surrogate's uncertainty."""
+
+    objectives_k: float = Field(
+        0.0, ge=0, le=5, description="Optimise mean - k*std for maximised objectives and"
+        " mean + k*std for minimised ones (0: plain means).")
+    constraints_k: float = Field(
+        0.0, ge=0, le=5, description="Require constraints to hold with a margin of k*std.")
+
+
 class SearchConfig(_Strict):
     """NSGA-II settings."""
 
@@ -175,6 +187,22 @@ class SearchConfig(_Strict):
         " stall_tolerance (relative) over this many generations; null: never.")
     stall_tolerance: float = Field(1e-4, ge=0)
     trust_region: TrustRegionConfig = Field(default_factory=TrustRegionConfig)
+    robust: RobustConfig = Field(default_factory=RobustConfig)
+
+
+class DecisionConfig(_Strict):
+    """How to pick recipes from the front for an engineer."""
+
+    weights: dict[Name, float] | None = Field(
+        None, description="Relative importance per objective name (achievement"
+        " scalarisation); the best-matching recipe is flagged 'preferred'.")
+    reference_point: dict[Name, float] | None = Field(
+        None, description="Aspiration level per objective name, in its units.")
+    current_practice: dict[Name, float] | None = Field(
+        None, description="Today's recipe (setpoint values). Default: the median setpoints"
+        " of the planned line's most recent batches.")
+    recent_batches: int = Field(30, ge=1, description="Batches that define current"
+                                " practice when it is not given.")
 
 
 class Scenario(_Strict):
@@ -191,6 +219,7 @@ class Scenario(_Strict):
     constraints: list[Constraint] = Field(default_factory=list)
     surrogate: EnsembleConfig = Field(default_factory=EnsembleConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
+    decision: DecisionConfig = Field(default_factory=DecisionConfig)
     scheduling: SchedulingConfig | None = None
     base_dir: Path = Field(Path("."), exclude=True,
                            description="Folder the scenario's relative paths start from.")
@@ -225,6 +254,22 @@ class Scenario(_Strict):
                              where=f"objectives[{i}] ({objective.name})")
         for i, constraint in enumerate(self.constraints):
             Expression.parse(constraint.expression, names=names, where=f"constraints[{i}]")
+        objective_names = {o.name for o in self.objectives}
+        for key in ("weights", "reference_point"):
+            given = getattr(self.decision, key) or {}
+            unknown = sorted(set(given) - objective_names)
+            if unknown:
+                raise ValueError(f"decision.{key} names {', '.join(unknown)}, which are not"
+                                 f" objectives ({', '.join(sorted(objective_names))})")
+        practice = self.decision.current_practice or {}
+        unknown = sorted(set(practice) - set(self.setpoints))
+        if unknown:
+            raise ValueError(f"decision.current_practice names {', '.join(unknown)}, which"
+                             " are not setpoints")
+        if practice and set(practice) != set(self.setpoints):
+            missing = sorted(set(self.setpoints) - set(practice))
+            raise ValueError("decision.current_practice must give every setpoint; missing "
+                             + ", ".join(missing))
         return self
 
     @property

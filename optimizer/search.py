@@ -125,7 +125,7 @@ def _initial_population(problem: SurrogateProblem, logged: np.ndarray | None, po
         Z = space.repair(space.encode(logged[inside]))
         if len(Z):
             ev = problem.evaluate_setpoints(space.decode(Z))
-            F = problem.minimized(ev.objectives)
+            F = problem.minimized(ev.scored)
             ok = ev.feasible
             pool = Z[ok] if ok.any() else Z
             Fp = F[ok] if ok.any() else F
