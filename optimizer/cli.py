@@ -163,6 +163,25 @@ def validate(scenario: ScenarioArg, quiet: QuietOpt = False) -> None:
     _guarded(body)
 
 
+@app.command("suggest-trials")
+def suggest_trials(scenario: ScenarioArg,
+                   n: Annotated[int, typer.Option("--n", min=1, max=200,
+                                                  help="Number of trials.")] = 8,
+                   out_dir: OutOpt = None, seed: SeedOpt = None,
+                   quiet: QuietOpt = False) -> None:
+    """Propose N diverse plant trials near the front where the model is least sure."""
+
+    def body() -> None:
+        from optimizer.pipeline import suggest
+
+        sc = _load(scenario, seed)
+        path = suggest(sc, out_dir or _default_out(sc.name), n, _RichSink(quiet))
+        if not quiet:
+            out.print(f"done: {n} suggested trials in {path}")
+
+    _guarded(body)
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files."""

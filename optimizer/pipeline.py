@@ -17,13 +17,12 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from surrogates.fit import EnsembleConfig, FitResult, fit_ensemble, model_card
 from surrogates.io import load_surrogate, save_surrogate
 from surrogates.logdata import CleanLogs, ColumnSpec, clean_logs, read_logs
 
+from optimizer.decisions import Decision
 from optimizer.exceptions import InfeasibleError
 from optimizer.figures import pareto_front_figure
-from optimizer.decisions import Decision
 from optimizer.pareto import current_practice, pareto_table
 from optimizer.problem import SurrogateProblem
 from optimizer.runfolder import RunFolder, package_versions
@@ -34,6 +33,7 @@ from surrogates.base import Surrogate
 from surrogates.dataset import ProcessDataset
 from surrogates.errors import ModelFileError
 from surrogates.expressions import Expression
+from surrogates.fit import EnsembleConfig, FitResult, fit_ensemble, model_card
 from surrogates.splits import time_split
 
 __all__ = [
@@ -43,9 +43,11 @@ __all__ = [
     "RunSummary",
     "TrainedModel",
     "column_specs",
+    "obtain_model",
     "optimize",
     "prepare_data",
     "run_pipeline",
+    "suggest",
     "train",
 ]
 
@@ -272,6 +274,36 @@ def reusable_model(scenario: Scenario, data: PreparedData, directory: Path
     return model, "data hash and schema match"
 
 
+def obtain_model(scenario: Scenario, data: PreparedData, folder: RunFolder, *,
+                 require_stored: bool = False, reuse: bool = True,
+                 progress: ProgressSink | None = None) -> TrainedModel:
+    """The run folder's model when it fits the data and scenario, else a new one (saved).
+
+    Raises:
+        ModelFileError: ``require_stored`` and no fitting model is stored, or the stored
+            files are tampered with.
+    """
+    sink = progress or _Silent()
+    model_dir = folder.file(MODEL_DIR)
+    if require_stored:
+        model, reason = reusable_model(scenario, data, model_dir)
+        if model is None:
+            raise ModelFileError(f"cannot use the stored model: {reason}", file=model_dir,
+                                 hint="run `paretoplan train` (or `run`) into this folder"
+                                 " first")
+        sink.note(f"reusing the model in {model_dir} ({reason})")
+        return model
+    if reuse:
+        model, reason = reusable_model(scenario, data, model_dir)
+        if model is not None:
+            sink.note(f"reusing the model in {model_dir} ({reason})")
+            return model
+        sink.note(f"training a new model ({reason})")
+    model = train(scenario, data, sink)
+    save_model(model, folder)
+    return model
+
+
 # --------------------------------------------------------------------------- search
 
 
@@ -397,25 +429,9 @@ def run_pipeline(scenario: Scenario, out: str | Path, *, stages: str = "run",
         "summary": {"rows_used": data.dataset.n_samples},
         "warnings": warnings,
     }
-    model_dir = folder.file(MODEL_DIR)
     with clock.stage("surrogate"):
-        if stages == "optimize":
-            model, reason = reusable_model(scenario, data, model_dir)
-            if model is None:
-                raise ModelFileError(f"cannot use the stored model: {reason}",
-                                     file=model_dir,
-                                     hint="run `paretoplan train` (or `run`) into this folder"
-                                     " first")
-            sink.note(f"reusing the model in {model_dir} ({reason})")
-        else:
-            model = None
-            if stages == "run":
-                model, reason = reusable_model(scenario, data, model_dir)
-                sink.note(f"reusing the model in {model_dir} ({reason})" if model
-                          else f"training a new model ({reason})")
-            if model is None:
-                model = train(scenario, data, sink)
-                save_model(model, folder)
+        model = obtain_model(scenario, data, folder, require_stored=stages == "optimize",
+                             reuse=stages != "train", progress=sink)
     run["model"] = {k: model.card.get(k) for k in ("metrics", "n_train", "n_valid",
                                                     "validation") if k in model.card}
     warnings.extend(model.card.get("warnings", []))
@@ -458,3 +474,21 @@ def run_pipeline(scenario: Scenario, out: str | Path, *, stages: str = "run",
 
 
 ProgressFactory = Callable[[], ProgressSink]
+
+
+def suggest(scenario: Scenario, out: str | Path, n: int,
+            progress: ProgressSink | None = None) -> Path:
+    """Suggest ``n`` plant trials into ``<out>/trials.csv`` (training a model if needed)."""
+    from optimizer.trials import suggest_trials
+
+    sink = progress or _Silent()
+    data = prepare_data(scenario)
+    folder = RunFolder(out)
+    model = obtain_model(scenario, data, folder, progress=sink)
+    logged = data.frame[data.line_rows][list(scenario.setpoints)].to_numpy(float)
+    sink.start("searching for informative trials", None)
+    try:
+        plan = suggest_trials(scenario, model.surrogate, logged, n)
+    finally:
+        sink.stop()
+    return folder.write_csv("trials.csv", plan.table)

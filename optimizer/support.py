@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 __all__ = ["SupportIndex"]
 
-_BLOCK = 4096
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SupportIndex:
     """Logged operating points, scaled, for nearest-neighbour distances.
 
@@ -31,6 +30,9 @@ class SupportIndex:
     center: np.ndarray
     scale: np.ndarray
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_tree", cKDTree(self.points))
+
     @classmethod
     def from_points(cls, X: np.ndarray) -> SupportIndex:
         """Index logged setpoints ``X`` ``(n_logged, n_setpoints)`` (finite values)."""
@@ -39,17 +41,11 @@ class SupportIndex:
         scale = X.std(axis=0)
         scale = np.where(scale > 1e-12, scale, 1.0)
         points = np.unique(np.round((X - center) / scale, 6), axis=0)
-        return cls(points.astype(np.float32), center, scale)
+        return cls(points, center, scale)
 
     def distance(self, X: np.ndarray) -> np.ndarray:
         """RMS-scaled distance of each row of ``X`` ``(n, n_setpoints)`` to its nearest
         logged point, ``(n,)``."""
-        Q = ((np.asarray(X, dtype=float) - self.center) / self.scale).astype(np.float32)
-        P = self.points
-        p2 = np.einsum("ij,ij->i", P, P)
-        out = np.empty(len(Q))
-        for start in range(0, len(Q), _BLOCK):
-            q = Q[start:start + _BLOCK]
-            d2 = np.einsum("ij,ij->i", q, q)[:, None] + p2[None, :] - 2.0 * q @ P.T
-            out[start:start + _BLOCK] = np.sqrt(np.maximum(d2.min(axis=1), 0.0))
-        return out / np.sqrt(P.shape[1])
+        Q = (np.asarray(X, dtype=float) - self.center) / self.scale
+        dist, _ = self._tree.query(Q, k=1)
+        return np.asarray(dist, dtype=float) / np.sqrt(self.points.shape[1])
