@@ -19,30 +19,12 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import BUNDLED, machine, simulator
+from _common import BUNDLED, machine, true_objectives
 
 from optimizer.indicators import hypervolume
 from optimizer.pipeline import optimize, prepare_data, train
 from optimizer.scenario import Scenario, load_scenario
 from optimizer.search import non_dominated
-
-
-def true_objectives(scenario: Scenario, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Minimisation-form true objectives ``(n, 3)`` and true feasibility ``(n,)``."""
-    sim = simulator()
-    context = {k: v.value for k, v in scenario.context.items()}
-    Y = sim.true_outcomes(X, context=context, line=scenario.logs.line)
-    out = {name: Y[:, j] for j, name in enumerate(sim.OUTCOMES)}
-    F = np.column_stack([(-1 if o.sense == "maximize" else 1) * out[o.name]
-                         for o in scenario.objectives])
-    ok = np.ones(len(X), dtype=bool)
-    for c in scenario.constraints:
-        value = out[c.expression]
-        if c.upper is not None:
-            ok &= value <= c.upper
-        if c.lower is not None:
-            ok &= value >= c.lower
-    return F, ok
 
 
 def dominated_share(P: np.ndarray, Q: np.ndarray) -> float:
