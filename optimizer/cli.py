@@ -110,14 +110,34 @@ def _default_out(name: str) -> Path:
     return Path("runs") / slug
 
 
+def _report(folder: Path, quiet: bool) -> None:
+    from optimizer.report import build_report
+
+    sink = _RichSink(quiet)
+    sink.start("writing the report", None)
+    try:
+        files = build_report(folder)
+    finally:
+        sink.stop()
+    if not quiet:
+        out.print(f"report: {files.html}")
+
+
 def _run(scenario_path: Path, out_dir: Path | None, seed: int | None, quiet: bool,
          stages: str) -> None:
     from optimizer.pipeline import run_pipeline
 
     scenario = _load(scenario_path, seed)
     folder = out_dir or _default_out(scenario.name)
-    summary = run_pipeline(scenario, folder, stages=stages, progress=_RichSink(quiet),
-                           scenario_path=scenario_path.resolve())
+    try:
+        summary = run_pipeline(scenario, folder, stages=stages, progress=_RichSink(quiet),
+                               scenario_path=scenario_path.resolve())
+    except InfeasibleError:
+        if stages == "run" and (folder / "pareto.csv").exists():
+            _report(folder, quiet)
+        raise
+    if stages == "run":
+        _report(folder, quiet)
     if not quiet:
         for warning in summary.warnings:
             err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
@@ -178,6 +198,20 @@ def suggest_trials(scenario: ScenarioArg,
         path = suggest(sc, out_dir or _default_out(sc.name), n, _RichSink(quiet))
         if not quiet:
             out.print(f"done: {n} suggested trials in {path}")
+
+    _guarded(body)
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.", show_default=False)],
+           quiet: QuietOpt = False) -> None:
+    """(Re)build report.html, report.pdf and report.xlsx from a run folder."""
+
+    def body() -> None:
+        if not (run_dir / "run.json").is_file():
+            raise InputError("not a run folder (no run.json)", file=run_dir,
+                             hint="pass the --out folder of `paretoplan run`")
+        _report(run_dir, quiet)
 
     _guarded(body)
 

@@ -1,13 +1,9 @@
-"""Figures of the Pareto front (matplotlib, Agg; colour-blind-safe palette)."""
+"""Figures of the Pareto front (matplotlib; colour-blind-safe palette)."""
 
 from __future__ import annotations
 
 import itertools
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -42,8 +38,8 @@ def pareto_front_figure(front: np.ndarray, names: list[str], units: list[str],
     pairs = list(itertools.combinations(range(n_obj), 2)) or [(0, 0)]
     ncols = min(3, len(pairs))
     nrows = int(np.ceil(len(pairs) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 4.0 * nrows), squeeze=False,
-                             layout="constrained")
+    fig = Figure(figsize=(4.6 * ncols, 4.0 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     for ax, (i, j) in zip(axes.flat, pairs, strict=False):
         if logged is not None and len(logged):
             ax.scatter(logged[:, i], logged[:, j], s=6, c="#9a9a9a", alpha=0.35,

@@ -17,8 +17,6 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from surrogates.io import load_surrogate, save_surrogate
-from surrogates.logdata import CleanLogs, ColumnSpec, clean_logs, read_logs
 
 from optimizer.decisions import Decision
 from optimizer.exceptions import InfeasibleError
@@ -34,6 +32,8 @@ from surrogates.dataset import ProcessDataset
 from surrogates.errors import ModelFileError
 from surrogates.expressions import Expression
 from surrogates.fit import EnsembleConfig, FitResult, fit_ensemble, model_card
+from surrogates.io import load_surrogate, save_surrogate
+from surrogates.logdata import CleanLogs, ColumnSpec, clean_logs, read_logs
 from surrogates.splits import time_split
 
 __all__ = [
@@ -325,6 +325,7 @@ class OptimizationResult:
     logged_objectives: np.ndarray
     decisions: list[Decision] = field(default_factory=list)
     practice: np.ndarray | None = None
+    practice_objectives: np.ndarray | None = None
 
 
 def logged_objectives(scenario: Scenario, frame: pd.DataFrame) -> np.ndarray:
@@ -358,8 +359,10 @@ def optimize(scenario: Scenario, data: PreparedData, surrogate: Surrogate,
         sink.stop()
     practice = current_practice(problem, logged_X)
     table, _, decisions = pareto_table(problem, result.X, practice=practice)
+    practice_objectives = (problem.evaluate_setpoints(practice[None, :]).objectives[0]
+                           if practice is not None else None)
     return OptimizationResult(table, result, logged_objectives(scenario, line_frame),
-                              decisions, practice)
+                              decisions, practice, practice_objectives)
 
 
 # --------------------------------------------------------------------------- run folder
@@ -461,6 +464,10 @@ def run_pipeline(scenario: Scenario, out: str | Path, *, stages: str = "run",
     if opt.practice is not None:
         run["current_practice"] = dict(zip(scenario.setpoints, opt.practice.tolist(),
                                            strict=True))
+        if opt.practice_objectives is not None:
+            run["current_practice_predicted"] = dict(zip(
+                [o.name for o in scenario.objectives], opt.practice_objectives.tolist(),
+                strict=True))
     run["convergence"] = {"hypervolume_per_generation": [round(h, 6) for h in s.hypervolume]}
     run["timings"]["total"] = round(time.perf_counter() - t_start, 3)
     folder.write_json("run.json", run)

@@ -62,6 +62,7 @@ def _atomic(path: Path, mode: str = "w") -> Iterator[Any]:
     try:
         with os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as fh:
             yield fh
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -106,14 +107,9 @@ class RunFolder:
 
     def write_figure(self, name: str, figure: Figure, *, dpi: int = 130) -> Path:
         """Save a matplotlib figure as PNG under ``figures/`` atomically and close it."""
-        import matplotlib.pyplot as plt
-
         target = self.file(f"figures/{name}")
-        try:
-            with _atomic(target, "wb") as fh:
-                figure.savefig(fh, format="png", dpi=dpi)
-        finally:
-            plt.close(figure)
+        with _atomic(target, "wb") as fh:
+            figure.savefig(fh, format="png", dpi=dpi)
         return target
 
     def read_json(self, name: str) -> Any:

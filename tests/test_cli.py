@@ -70,8 +70,8 @@ def test_bad_logs_exit_2_naming_file_and_column(tmp_path: Path, case: str) -> No
     elif case == "missing_file":
         frame = None
     path = _scenario_with_logs(tmp_path, frame, text)
-    for command in ("validate", "run"):
-        result = invoke(command, path, "--out", tmp_path / "run", "--quiet")
+    for args in (["validate"], ["run", "--out", tmp_path / "run"]):
+        result = invoke(*args, path, "--quiet")
         assert result.exit_code == 2, result.output
         assert "Traceback" not in result.output
         assert "logs.csv" in result.output
