@@ -133,16 +133,20 @@ def _run(scenario_path: Path, out_dir: Path | None, seed: int | None, quiet: boo
         summary = run_pipeline(scenario, folder, stages=stages, progress=_RichSink(quiet),
                                scenario_path=scenario_path.resolve())
     except InfeasibleError:
-        if stages == "run" and (folder / "pareto.csv").exists():
+        if stages in ("run", "schedule") and (folder / "run.json").exists():
             _report(folder, quiet)
         raise
-    if stages == "run":
+    if stages in ("run", "schedule"):
         _report(folder, quiet)
     if not quiet:
-        for warning in summary.warnings:
+        for warning in summary.warnings[:8]:
             err.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
-        what = (f"{summary.n_recipes} Pareto-optimal recipes" if stages != "train"
-                else "model and model card")
+        if len(summary.warnings) > 8:
+            err.print(f"[yellow]... and {len(summary.warnings) - 8} more warnings in"
+                      f" {folder / 'run.json'}[/yellow]")
+        what = {"train": "model and model card",
+                "schedule": f"{summary.n_recipes} Pareto-optimal plans"}.get(
+                    stages, f"{summary.n_recipes} Pareto-optimal recipes")
         out.print(f"done: {what} in {summary.folder}")
 
 
@@ -168,6 +172,13 @@ def optimize(scenario: ScenarioArg, out_dir: OutOpt = None, seed: SeedOpt = None
 
 
 @app.command()
+def schedule(scenario: ScenarioArg, out_dir: OutOpt = None, seed: SeedOpt = None,
+             quiet: QuietOpt = False) -> None:
+    """Scheduling only: plans from the run folder's pareto.csv, or the fixed recipes."""
+    _guarded(lambda: _run(scenario, out_dir, seed, quiet, "schedule"))
+
+
+@app.command()
 def validate(scenario: ScenarioArg, quiet: QuietOpt = False) -> None:
     """Check the scenario and its logs and print the data-quality summary; writes nothing."""
 
@@ -178,7 +189,7 @@ def validate(scenario: ScenarioArg, quiet: QuietOpt = False) -> None:
         data = prepare_data(sc)
         if not quiet:
             out.print(f"scenario {sc.name!r} is valid")
-            out.print(data.clean.quality.summary())
+            out.print(data.clean.quality.summary(), soft_wrap=True, markup=False)
 
     _guarded(body)
 

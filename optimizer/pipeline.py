@@ -29,7 +29,7 @@ from optimizer.search import SearchProgress, SearchResult, run_search
 from optimizer.support import SupportIndex
 from surrogates.base import Surrogate
 from surrogates.dataset import ProcessDataset
-from surrogates.errors import ModelFileError
+from surrogates.errors import InputError, ModelFileError
 from surrogates.expressions import Expression
 from surrogates.fit import EnsembleConfig, FitResult, fit_ensemble, model_card
 from surrogates.io import load_surrogate, save_surrogate
@@ -47,11 +47,13 @@ __all__ = [
     "optimize",
     "prepare_data",
     "run_pipeline",
+    "schedule",
     "suggest",
     "train",
 ]
 
 MODEL_DIR = "model"
+MIN_ROWS = 30
 
 
 class ProgressSink(Protocol):
@@ -165,6 +167,11 @@ def prepare_data(scenario: Scenario) -> PreparedData:
     for name in scenario.outcomes:
         table[name] = frame[name].to_numpy(float)
     table["__time"] = frame[scenario.logs.timestamp].to_numpy()
+    if len(table) < MIN_ROWS:
+        raise InputError(f"only {len(table)} log rows are usable after cleaning; at least"
+                         f" {MIN_ROWS} are needed to train and validate a surrogate",
+                         file=scenario.logs_path,
+                         hint="run `paretoplan validate` to see why rows were dropped")
     dataset = ProcessDataset.from_frame(table, list(features), list(scenario.outcomes),
                                         time_column="__time")
     line_rows = np.ones(len(frame), dtype=bool)
@@ -172,8 +179,6 @@ def prepare_data(scenario: Scenario) -> PreparedData:
         line_rows = (frame[scenario.logs.line_column].astype(str)
                      == scenario.logs.line).to_numpy()
         if not line_rows.any():
-            from surrogates.errors import InputError
-
             known = ", ".join(sorted(frame[scenario.logs.line_column].astype(str).unique()))
             raise InputError(f"the line {scenario.logs.line!r} has no usable rows in the logs",
                              file=scenario.logs_path, location="logs.line",
@@ -365,6 +370,66 @@ def optimize(scenario: Scenario, data: PreparedData, surrogate: Surrogate,
                               decisions, practice, practice_objectives)
 
 
+# --------------------------------------------------------------------------- schedule
+
+
+def schedule(scenario: Scenario, pareto: pd.DataFrame | None, folder: RunFolder,
+             progress: ProgressSink | None = None) -> Any:
+    """Plan the scenario's orders with CP-SAT and write ``plans.csv``,
+    ``plan_summary.csv`` and the Gantt and energy figures of every plan.
+
+    Args:
+        scenario: A scenario with a ``scheduling`` section.
+        pareto: The Pareto recipes (``pareto.csv``) for products with ``use_pareto``;
+            ``None`` to use only the fixed recipes of the scenario.
+        folder: The run folder.
+        progress: Progress sink.
+
+    Returns:
+        The :class:`~optimizer.scheduling.ScheduleOutcome`.
+
+    Raises:
+        InputError: Bad orders (CSV rows, unknown products, missing recipe columns).
+        RuntimeError: A written plan fails the independent plan validator (a bug).
+    """
+    from optimizer.scheduling import (
+        build_schedule_data,
+        plan_summary_frame,
+        plans_frame,
+        solve_schedule,
+        validate_plans,
+    )
+    from optimizer.scheduling.figures import energy_figure, gantt_figure
+
+    cfg = scenario.scheduling
+    assert cfg is not None
+    sink = progress or _Silent()
+    data = build_schedule_data(cfg, {"*": pareto} if pareto is not None else None,
+                               base_dir=scenario.base_dir)
+    sink.start("scheduling orders (CP-SAT)", cfg.n_plans)
+
+    def on_solve(done: int, total: int, message: str) -> None:
+        sink.advance(done, message)
+
+    try:
+        outcome = solve_schedule(data, cfg, progress=on_solve)
+    finally:
+        sink.stop()
+    plans = plans_frame(outcome)
+    problems = validate_plans(plans, data) if len(plans) else []
+    if problems:
+        raise RuntimeError("a plan failed the independent plan check: "
+                           + "; ".join(problems[:5]))
+    folder.write_csv("plans.csv", plans)
+    folder.write_csv("plan_summary.csv", plan_summary_frame(outcome))
+    for plan_id in plans["plan"].unique() if len(plans) else []:
+        folder.write_figure(f"gantt_plan_{plan_id}.png", gantt_figure(plans, data,
+                                                                      plan=plan_id))
+        folder.write_figure(f"energy_plan_{plan_id}.png", energy_figure(plans, data,
+                                                                        plan=plan_id))
+    return outcome
+
+
 # --------------------------------------------------------------------------- run folder
 
 
@@ -400,8 +465,9 @@ def run_pipeline(scenario: Scenario, out: str | Path, *, stages: str = "run",
     Args:
         scenario: The validated scenario.
         out: The run folder.
-        stages: ``"run"`` (everything), ``"train"`` (data + surrogate) or ``"optimize"``
-            (search with the run folder's stored model).
+        stages: ``"run"`` (everything), ``"train"`` (data + surrogate), ``"optimize"``
+            (search with the run folder's stored model) or ``"schedule"`` (plans from the
+            run folder's ``pareto.csv`` or the scenario's fixed recipes).
         progress: Progress sink (silent by default).
         scenario_path: The scenario file, recorded in ``run.json``.
 
@@ -415,6 +481,8 @@ def run_pipeline(scenario: Scenario, out: str | Path, *, stages: str = "run",
     folder = RunFolder(out)
     warnings: list[str] = []
     t_start = time.perf_counter()
+    if stages == "schedule":
+        return _schedule_only(scenario, folder, sink, clock, scenario_path)
     with clock.stage("data"):
         data = prepare_data(scenario)
     quality = data.clean.quality
@@ -469,8 +537,15 @@ def run_pipeline(scenario: Scenario, out: str | Path, *, stages: str = "run",
                 [o.name for o in scenario.objectives], opt.practice_objectives.tolist(),
                 strict=True))
     run["convergence"] = {"hypervolume_per_generation": [round(h, 6) for h in s.hypervolume]}
+    outcome = None
+    if scenario.scheduling is not None and s.feasible:
+        with clock.stage("schedule"):
+            outcome = schedule(scenario, opt.pareto, folder, sink)
+        run["schedule"] = _schedule_summary(outcome)
     run["timings"]["total"] = round(time.perf_counter() - t_start, 3)
     folder.write_json("run.json", run)
+    if outcome is not None and not outcome.success:
+        raise InfeasibleError(outcome.message)
     if not s.feasible:
         conflicts = [f"{k} (misses by {v:.4g} at best)" for k, v in s.violations.items()
                      if v > 1e-9]
@@ -499,3 +574,39 @@ def suggest(scenario: Scenario, out: str | Path, n: int,
     finally:
         sink.stop()
     return folder.write_csv("trials.csv", plan.table)
+
+
+def _schedule_summary(outcome: Any) -> dict[str, Any]:
+    return {"status": outcome.status.name, "n_plans": len(outcome.plans),
+            "objectives": list(outcome.objectives), "message": outcome.message,
+            "solver_seconds": round(outcome.wall_time_s, 3),
+            "conflicts": [str(c) for c in outcome.conflicts]}
+
+
+def _schedule_only(scenario: Scenario, folder: RunFolder, sink: ProgressSink, clock: _Clock,
+                   scenario_path: Path | None) -> RunSummary:
+    """``paretoplan schedule``: plan with the run folder's recipes or the fixed ones."""
+    if scenario.scheduling is None:
+        raise InputError("the scenario has no 'scheduling' section", file=scenario_path,
+                         location="scheduling", hint="add orders, machines and routings")
+    pareto = None
+    pareto_path = folder.file("pareto.csv")
+    if pareto_path.is_file():
+        pareto = pd.read_csv(pareto_path)
+        sink.note(f"using the recipes in {pareto_path}")
+    else:
+        sink.note("no pareto.csv in the run folder: using the scenario's fixed recipes")
+    t0 = time.perf_counter()
+    with clock.stage("schedule"):
+        outcome = schedule(scenario, pareto, folder, sink)
+    run_path = folder.file("run.json")
+    run: dict[str, Any] = (folder.read_json("run.json") if run_path.is_file() else {
+        "paretoplan_run": 1, "scenario_file": str(scenario_path) if scenario_path else None,
+        "scenario": scenario.normalized(), "seed": scenario.seed,
+        "versions": package_versions(), "timings": {}, "summary": {}, "warnings": []})
+    run["schedule"] = _schedule_summary(outcome)
+    run.setdefault("timings", {})["schedule"] = round(time.perf_counter() - t0, 3)
+    folder.write_json("run.json", run)
+    if not outcome.success:
+        raise InfeasibleError(outcome.message)
+    return RunSummary(folder.path, len(outcome.plans), True, [], clock.timings)
