@@ -35,6 +35,17 @@ def pareto_front_figure(front: np.ndarray, names: list[str], units: list[str],
         title: Figure title.
     """
     n_obj = front.shape[1]
+    lo, hi = front.min(axis=0), front.max(axis=0)
+    hidden = 0
+    if logged is not None and len(logged):
+        # keep the view on the front and the bulk of practice: rare excursions (a 20 %
+        # yield batch) would otherwise squash everything into a corner
+        lo = np.minimum(lo, np.nanquantile(logged, 0.01, axis=0))
+        hi = np.maximum(hi, np.nanquantile(logged, 0.99, axis=0))
+        outside = np.any((logged < lo) | (logged > hi), axis=1)
+        hidden = int(outside.sum())
+    pad = 0.05 * np.where(hi - lo > 0, hi - lo, 1.0)
+    lo, hi = lo - pad, hi + pad
     pairs = list(itertools.combinations(range(n_obj), 2)) or [(0, 0)]
     ncols = min(3, len(pairs))
     nrows = int(np.ceil(len(pairs) / ncols))
@@ -50,11 +61,16 @@ def pareto_front_figure(front: np.ndarray, names: list[str], units: list[str],
             ax.scatter(front[recommended, i], front[recommended, j], s=160, marker="*",
                        c=PALETTE[3], edgecolors="black", linewidths=0.6, label="recommended",
                        zorder=4)
+        if i != j:
+            ax.set_xlim(lo[i], hi[i])
+            ax.set_ylim(lo[j], hi[j])
         ax.set_xlabel(_label(names[i], units[i], senses[i]))
         ax.set_ylabel(_label(names[j], units[j], senses[j]))
         ax.grid(True, alpha=0.3)
     for ax in list(axes.flat)[len(pairs):]:
         ax.axis("off")
     axes.flat[0].legend(loc="best", fontsize=8, framealpha=0.9)
+    if hidden:
+        title += f" ({hidden} outlying logged batches outside the view)"
     fig.suptitle(title)
     return fig
