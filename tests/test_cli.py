@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import BUNDLED, FAST, write_scenario
 from typer.testing import CliRunner
 
 from optimizer.cli import app
+
+from .conftest import BUNDLED, FAST, write_scenario
 
 runner = CliRunner()
 

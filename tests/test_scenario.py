@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BUNDLED, write_scenario
 
 from optimizer.exceptions import ScenarioError
 from optimizer.scenario import load_scenario, scenario_json_schema
 from scenarios import bundled, names
+
+from .conftest import BUNDLED, write_scenario
 
 
 def test_every_bundled_scenario_loads() -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SPECS, TIME_FORMAT, Corrupted, clean_frame, to_text, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +23,8 @@ from surrogates.logdata import (
     read_logs,
 )
 from surrogates.logdata.cleaning import rows_out_of_order
+
+from .conftest import SPECS, TIME_FORMAT, Corrupted, clean_frame, to_text, write_csv
 
 DAYFIRST = ReadOptions(dayfirst=True)
 MODEL = [s.name for s in SPECS if s.is_model]

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import shared
 
 from surrogates.logdata import (
     ROW_COLUMN,
@@ -21,6 +20,8 @@ from surrogates.logdata import (
     read_logs,
 )
 from surrogates.logdata.cleaning import rows_out_of_order
+
+from .conftest import shared
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "scenarios" / "batch_reactor"

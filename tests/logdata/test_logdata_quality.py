@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SPECS, Corrupted
 
 from surrogates.logdata import (
     CleaningConfig,
@@ -19,6 +18,8 @@ from surrogates.logdata import (
     clean_logs,
     read_logs,
 )
+
+from .conftest import SPECS, Corrupted
 
 KEYS = {"file", "sha256", "file_format", "read", "time_column", "line_column", "rows_read",
         "rows_kept", "rows_dropped", "rows_by_line", "duplicate_timestamps",

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SPECS, clean_frame, to_text, write_csv
 
 from surrogates.errors import LogDataError
 from surrogates.logdata import ROW_COLUMN, ColumnSpec, ReadOptions, file_sha256, read_logs
+
+from .conftest import SPECS, clean_frame, to_text, write_csv
 
 DAYFIRST = ReadOptions(dayfirst=True)
 

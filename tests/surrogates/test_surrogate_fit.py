@@ -11,12 +11,13 @@ import pandas as pd
 import pydantic
 import pytest
 import torch
-from conftest import OUTCOMES, SMALL, TINY, make_dataset, truth
 
 from surrogates.dataset import ProcessDataset
 from surrogates.errors import InputError
 from surrogates.fit import EnsembleConfig, FitResult, fit_ensemble, model_card, ridge_baseline
 from surrogates.splits import group_split, time_split
+
+from .conftest import OUTCOMES, SMALL, TINY, make_dataset, truth
 
 CONCRETE = "/work/shared/data/concrete/concrete.csv"
 
