@@ -11,8 +11,14 @@ average is printed alongside.
 
 from __future__ import annotations
 
-import argparse
 import os
+
+# Let idle OpenMP threads sleep instead of spinning: on 2 shared cores, spinning threads
+# made training up to 10x slower whenever another process was busy (see the report).
+# Must be set before torch is imported; an explicit setting in the shell wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse
 import time
 
 import numpy as np
@@ -60,7 +66,8 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=int, default=300)
     args = parser.parse_args()
 
-    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}")
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}; "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")
     data = synthetic(args.rows, args.inputs)
     train, valid = time_split(data, 0.2)
     config = EnsembleConfig(max_epochs=args.max_epochs)
@@ -90,6 +97,7 @@ def main() -> None:
     print(f"| predict 200 rows | {pop_s * 1e6:.0f} µs per call | well under 1 ms |")
     print(f"| predict 200 rows, 1 thread | {pop_s1 * 1e6:.0f} µs per call | |")
     print(f"| search-sized load (300 calls x 200 rows) | {300 * pop_s:.2f} s | a few s |")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

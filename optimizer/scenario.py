@@ -22,13 +22,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from surrogates.logdata import CleaningConfig, ReadOptions
 
 from optimizer.exceptions import ScenarioError
 from optimizer.scheduling.config import SchedulingConfig
 from surrogates.errors import InputError
 from surrogates.expressions import Expression
 from surrogates.fit import EnsembleConfig
+from surrogates.logdata import CleaningConfig, ReadOptions
 
 __all__ = [
     "Constraint",

@@ -41,11 +41,11 @@ def _first_bad_row(values: np.ndarray) -> int:
     return int(np.argmax(bad.any(axis=1) if bad.ndim == 2 else bad))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ProcessDataset:
     """Inputs ``X`` and outcomes ``Y`` with their column names, validated on construction.
 
-    The arrays are copied to float64 and made read-only.
+    The arrays are copied to float64 and made read-only. Datasets compare by identity.
 
     Attributes:
         X: Inputs (setpoints and context), shape ``(n_samples, n_features)``, finite.

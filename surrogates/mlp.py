@@ -134,7 +134,7 @@ class EnsembleSurrogate(Surrogate):
         outcome_names: Sequence[str],
         training_ranges: Mapping[str, tuple[float, float]] | None = None,
         *,
-        chunk_size: int = 8192,
+        chunk_size: int = 2048,
     ) -> None:
         self.feature_names = tuple(feature_names)
         self.outcome_names = tuple(outcome_names)
@@ -173,6 +173,13 @@ class EnsembleSurrogate(Surrogate):
                 f"outcomes={list(self.outcome_names)}, members={arch['n_members']}, "
                 f"hidden={arch['hidden']}, activation={arch['activation']!r})")
 
+    def _as_tensor(self, X: np.ndarray) -> Tensor:
+        """``(n, d)`` inputs as a float32 tensor, sharing memory with ``X`` when possible."""
+        array = check_features(X, self.n_features)
+        if not array.flags.writeable:  # torch tensors cannot wrap read-only memory
+            array = array.copy()
+        return torch.from_numpy(array)
+
     def _members(self, x: Tensor) -> Tensor:
         """Inputs ``(n, d)`` float32, original units -> members ``(E, n, m)`` standardised."""
         return self.network((x - self._x_mean) * self._x_inv_scale)
@@ -190,7 +197,7 @@ class EnsembleSurrogate(Surrogate):
         Raises:
             ValueError: ``X`` has the wrong shape.
         """
-        x = torch.from_numpy(check_features(X, self.n_features))
+        x = self._as_tensor(X)
         n = x.shape[0]
         mean = np.empty((n, self.n_outcomes))
         std = np.empty((n, self.n_outcomes))
@@ -208,7 +215,7 @@ class EnsembleSurrogate(Surrogate):
 
     def predict_members(self, X: np.ndarray) -> np.ndarray:
         """Every member's prediction, ``(n_members, n, n_outcomes)`` float64, original units."""
-        x = torch.from_numpy(check_features(X, self.n_features))
+        x = self._as_tensor(X)
         with torch.inference_mode():
             out = self._members(x) * self._y_scale + self._y_mean
         return out.numpy().astype(np.float64)

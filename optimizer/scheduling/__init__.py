@@ -28,7 +28,7 @@ from optimizer.scheduling.data import (
     TariffSegment,
     Task,
 )
-from optimizer.scheduling.explain import explain_infeasibility, quick_conflicts
+from optimizer.scheduling.explain import Explanation, explain_infeasibility, quick_conflicts
 from optimizer.scheduling.frames import plan_summary_frame, plans_frame
 from optimizer.scheduling.jsplib import jsplib_index, load_jsplib, parse_jsplib
 from optimizer.scheduling.metrics import plan_metrics
@@ -63,6 +63,7 @@ __all__ = [
     "CPModel",
     "Changeover",
     "Conflict",
+    "Explanation",
     "Job",
     "Machine",
     "Mode",

@@ -377,17 +377,17 @@ def _breaks(config: SchedulingConfig, machine: str, horizon: int) -> tuple[Break
         if b > a:
             spans.append((a, b, window.reason))
     spans.sort()
-    out: list[list[object]] = []
+    merged_spans: list[tuple[int, int, list[str]]] = []
     for a, b, label in spans:
-        if out and a <= out[-1][1]:  # type: ignore[operator]
-            prev = out[-1]
-            prev[1] = max(prev[1], b)  # type: ignore[call-overload]
-            labels = [x for x in (str(prev[2]), label) if x]
-            shifts_last = sorted(set(labels), key=lambda s: s.startswith("off shift"))
-            prev[2] = " + ".join(shifts_last)
+        if merged_spans and a <= merged_spans[-1][1]:
+            start, end, labels = merged_spans[-1]
+            merged_spans[-1] = (start, max(end, b), [*labels, label])
         else:
-            out.append([a, b, label])
-    return tuple(Break(int(a), int(b), str(lab)) for a, b, lab in out)  # type: ignore[call-overload]
+            merged_spans.append((a, b, [label]))
+    # maintenance reasons first: a window is a calendar break only if all of it is
+    return tuple(Break(a, b, " + ".join(sorted(dict.fromkeys(labels),
+                                               key=lambda x: x.startswith("off shift"))))
+                 for a, b, labels in merged_spans)
 
 
 def _tariff(config: SchedulingConfig, horizon: int) -> list[TariffSegment]:

@@ -306,8 +306,8 @@ class Constraints:
                     continue
                 ji, jj = first_of_job.get(ti), first_of_job.get(tj)
                 if (ji is not None and jj is not None and (jj, ji) in self.symmetric_jobs
-                        and (data.tasks[tj].min_duration > 0 or setup > 0)):
-                    continue  # tj's batch starts no later than ti's
+                        and (data.tasks[ti].min_duration > 0 or setup > 0)):
+                    continue  # tj's batch starts no later than ti's, so cannot follow it
                 x = model.new_bool_var(f"x{m}_{ti}_{tj}")
                 arcs.append((i, j, x))
                 model.add(v.start[tj] >= v.end[ti] + setup).only_enforce_if(x)

@@ -127,3 +127,36 @@ def test_bundled_week_end_to_end() -> None:
 def test_solve_options_are_checked(bad) -> None:
     with pytest.raises(ValueError):
         SolveOptions(**bad)
+
+
+def test_identical_batches_with_changeovers_stay_optimal() -> None:
+    # order X: 3 identical batches of A; order Y: one batch of B; A<->B changeovers 3 h
+    from optimizer.scheduling import Changeover, Job, Machine, Order, ScheduleData, Task
+
+    tasks = tuple(Task(j, 0, "s", (Mode(0, 2),)) for j in range(4))
+    data = ScheduleData(
+        (Machine("M0"),), ("A", "B"), (Order("X", 0), Order("Y", 1)),
+        (Job(0, 1, (0,)), Job(0, 2, (1,)), Job(0, 3, (2,)), Job(1, 1, (3,))), tasks,
+        changeovers=(Changeover(0, 0, 1, 3), Changeover(0, 1, 0, 3)), horizon=40,
+        time_unit_min=60.0)
+    outcome = solve_schedule(data, SolveOptions(("makespan_h",), 1, 5.0, 1, 0))
+    assert outcome.plans[0].objectives["makespan_h"] == 11  # A A A B: 6 + 3 + 2
+    frame = plans_frame(outcome)
+    assert validate_plans(frame, data) == []
+    batches = frame[frame["order"] == "X"].sort_values("start")["batch"].tolist()
+    assert batches == [1, 2, 3]  # symmetry breaking keeps batch order
+
+
+def test_maintenance_conflict_is_explained_by_the_core() -> None:
+    # the 3 h job fits neither before the window [2, 10) nor after it by its due date 8
+    data = make_data([[(0, 3)], [(0, 1)]], breaks={0: [(2, 10)]}, dues=[8, 20],
+                     horizon=30, due_dates_hard=True)
+    outcome = solve_schedule(data, SolveOptions(("makespan_h",), 1, 3.0, 1, 0,
+                                                explain_time_s=10.0))
+    assert outcome.status is OutcomeStatus.INFEASIBLE
+    (conflict,) = outcome.conflicts
+    assert set(conflict.kinds) == {"due", "maintenance"}
+    assert conflict.orders == ("O0",) and "M0" in conflict.machines
+    assert "O0" in outcome.message and "maintenance" in outcome.message
+    (plan,) = outcome.plans
+    assert plan.relaxed and plan.objectives["weighted_tardiness_h"] == 5.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -116,3 +118,12 @@ def test_surrogate_checks_names_against_network() -> None:
         EnsembleSurrogate(net, xs, ys, ["a", "b", "c"], ["y1", "y2"], {"z": (0, 1)})
     with pytest.raises(ValueError, match="at least 2 members"):
         EnsembleSurrogate(network(n_members=1), xs, ys, ["a", "b", "c"], ["y1", "y2"])
+
+
+def test_predict_accepts_read_only_float32_without_warning() -> None:
+    X = np.random.default_rng(2).normal(size=(5, 3)).astype(np.float32)
+    X.setflags(write=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mean, _ = surrogate().predict(X)
+    assert mean.shape == (5, 2)
