@@ -84,6 +84,9 @@ class Setpoint(_Strict):
     unit: str = ""
     resolution: float | None = Field(
         None, gt=0, description="Instrument resolution: proposals are rounded to it.")
+    fixed: float | None = Field(
+        None, description="Hold this setpoint at a value (it stays a model input but is"
+        " not searched).")
     limits: tuple[float | None, float | None] | None = Field(
         None, description="Physical limits [low, high] for data cleaning; values outside are"
         " flagged in the logs.")
@@ -99,6 +102,8 @@ class Setpoint(_Strict):
                 raise ValueError("every choice must lie within [lower, upper]")
         elif self.choices is not None:
             raise ValueError("'choices' is only allowed with type 'choice'")
+        if self.fixed is not None and not self.lower <= self.fixed <= self.upper:
+            raise ValueError(f"fixed ({self.fixed}) must lie within [lower, upper]")
         if self.type == "integer" and (self.lower != int(self.lower)
                                        or self.upper != int(self.upper)):
             raise ValueError("integer setpoints need whole-number bounds")

@@ -42,7 +42,11 @@ class DesignSpace:
         specs = tuple(scenario.setpoints.values())
         xl, xu, rounded = [], [], []
         for spec in specs:
-            if spec.type == "choice":
+            if spec.fixed is not None:
+                xl.append(spec.fixed)
+                xu.append(spec.fixed + 1e-9)
+                rounded.append(False)
+            elif spec.type == "choice":
                 assert spec.choices is not None
                 xl.append(-0.5 + 1e-9)
                 xu.append(len(spec.choices) - 0.5 - 1e-9)
@@ -79,7 +83,9 @@ class DesignSpace:
         Z = self.repair(Z)
         X = Z.copy()
         for j, spec in enumerate(self.setpoints):
-            if spec.type == "choice":
+            if spec.fixed is not None:
+                X[:, j] = spec.fixed
+            elif spec.type == "choice":
                 assert spec.choices is not None
                 X[:, j] = np.asarray(spec.choices, float)[Z[:, j].astype(int)]
             elif spec.resolution is not None:
@@ -93,7 +99,9 @@ class DesignSpace:
         """The encoding of setpoint values (inverse of :meth:`decode` up to rounding)."""
         Z = np.asarray(X, dtype=float).copy()
         for j, spec in enumerate(self.setpoints):
-            if spec.type == "choice":
+            if spec.fixed is not None:
+                Z[:, j] = spec.fixed
+            elif spec.type == "choice":
                 assert spec.choices is not None
                 choices = np.asarray(spec.choices, float)
                 Z[:, j] = np.abs(Z[:, j, None] - choices[None, :]).argmin(axis=1)

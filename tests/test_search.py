@@ -146,3 +146,25 @@ def test_support_distance_is_zero_on_logged_points() -> None:
     index = SupportIndex.from_points(X)
     np.testing.assert_allclose(index.distance(X), 0.0, atol=1e-3)
     assert (index.distance(X + 10) > 5).all()
+
+
+def test_fixed_setpoint_is_held() -> None:
+    data = scenario().model_dump(exclude={"base_dir"})
+    data["setpoints"]["x1"] = {"lower": -1, "upper": 1, "fixed": 0.4}
+    data["search"]["trust_region"] = {"enabled": False}
+    problem = SurrogateProblem(Scenario.model_validate(data), AnalyticSurrogate())
+    result = run_search(problem, pop_size=20, generations=10, seed=0)
+    table, _, _ = pareto_table(problem, result.X)
+    assert (table["x1"] == 0.4).all()
+
+
+def test_linear_constraint_between_setpoints() -> None:
+    """Plants order setpoints (zone temperatures rising along a furnace): a constraint
+    over setpoints alone is a linear constraint the search must respect."""
+    data = scenario().model_dump(exclude={"base_dir"})
+    data["constraints"] = [{"name": "rising", "expression": "x1 - x0", "lower": 0.0}]
+    data["search"]["trust_region"] = {"enabled": False}
+    problem = SurrogateProblem(Scenario.model_validate(data), AnalyticSurrogate())
+    result = run_search(problem, pop_size=30, generations=30, seed=0)
+    table, _, _ = pareto_table(problem, result.X)
+    assert (table["x1"] - table["x0"] >= -1e-9).all() and len(table) >= 10
