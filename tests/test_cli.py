@@ -174,3 +174,20 @@ def test_infeasible_exit_3_still_writes(tmp_path: Path) -> None:
     pareto = pd.read_csv(out / "pareto.csv")
     assert len(pareto) >= 1 and not pareto["feasible"].any()
     assert np.isfinite(pareto["yield_pct"]).all()
+
+
+def test_impossible_due_date_exit_3_naming_the_order(tmp_path: Path) -> None:
+    week = yaml.safe_load((BUNDLED.parent.parent / "batch_reactor_week" / "scenario.yaml")
+                          .read_text(encoding="utf-8"))
+    sched = week["scheduling"]
+    sched.pop("orders_csv", None)
+    sched.update(n_plans=1, time_limit_s=3, orders=[
+        {"order": "RUSH-1", "product": "P-STD", "batches": 2,
+         "release": "2025-03-03T06:00:00", "due": "2025-03-03T08:00:00", "priority": 5}])
+    path = write_scenario(tmp_path, scheduling=sched)
+    out = tmp_path / "run"
+    result = invoke("schedule", path, "--out", out)
+    assert result.exit_code == 3, result.output
+    assert "RUSH-1" in result.output
+    plans = pd.read_csv(out / "plans.csv")  # the plan with due dates relaxed is written
+    assert set(plans["order"]) == {"RUSH-1"}
