@@ -71,7 +71,7 @@ def default_run_folder(name: str) -> Path:
 
 def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
                  seed: int | None = None, *,
-                 stages: Literal["run", "train", "optimize"] = "run",
+                 stages: Literal["run", "train", "optimize", "schedule"] = "run",
                  overrides: Mapping[str, Any] | None = None,
                  report: bool = False) -> Run:
     """Run the pipeline without the command line and load the run folder.
