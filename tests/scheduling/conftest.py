@@ -30,6 +30,15 @@ JSPLIB = ROOT.parent / "shared" / "data" / "jsplib"
 WEEK_SCENARIO = WEEK_DIR / "scenario.yaml"
 
 
+@pytest.fixture
+def jsplib() -> Path:
+    """The JSPLIB folder of ../shared/data, or skip with the reason when it is absent."""
+    if not (JSPLIB / "instances.json").is_file():
+        pytest.skip(f"public data set not available at {JSPLIB} (CI has ../shared beside"
+                    " the checkout)")
+    return JSPLIB
+
+
 
 def week_raw() -> dict[str, Any]:
     """The bundled week's ``scheduling:`` section as plain data (a fresh copy)."""

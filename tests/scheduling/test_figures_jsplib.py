@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
@@ -21,7 +22,7 @@ from optimizer.scheduling import (
 )
 from optimizer.scheduling.figures import energy_figure, gantt_figure
 
-from .conftest import JSPLIB, make_data
+from .conftest import make_data
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +69,14 @@ def test_energy_figure_shows_power_tariff_and_cap(outcome, tmp_path) -> None:
         energy_figure(frame, outcome.data, plan=99)
 
 
-def test_jsplib_index_and_loader() -> None:
-    index = jsplib_index(JSPLIB)
+def test_jsplib_index_and_loader(jsplib: Path) -> None:
+    index = jsplib_index(jsplib)
     assert index["ft06"].optimum == 55 and index["ft06"].best_known == 55
     assert index["ta11"].optimum is None and index["ta11"].best_known is not None
-    data = load_jsplib("ft10", JSPLIB)
+    data = load_jsplib("ft10", jsplib)
     assert (data.num_jobs, data.num_machines, data.num_tasks) == (10, 10, 100)
     with pytest.raises(ScheduleDataError, match="unknown instance"):
-        load_jsplib("ft99", JSPLIB)
+        load_jsplib("ft99", jsplib)
 
 
 @pytest.mark.parametrize("text", ["", "2 2\n0 1 1\n", "2 2\n0 1 5 1\n1 1 0 1\n",
@@ -85,7 +86,7 @@ def test_parse_jsplib_rejects_bad_text(text: str) -> None:
         parse_jsplib(text)
 
 
-def test_ft06_to_optimum_through_solve_schedule() -> None:
-    data = load_jsplib("ft06", JSPLIB)
+def test_ft06_to_optimum_through_solve_schedule(jsplib: Path) -> None:
+    data = load_jsplib("ft06", jsplib)
     result = solve_schedule(data, SolveOptions(("makespan_h",), 1, 10.0, 2, 0)).plans[0]
     assert result.objectives["makespan_h"] == 55 and result.gap == 0

@@ -3,6 +3,8 @@ independent validator: precedence, changeovers, calendars, tariff, power cap, re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from optimizer.scheduling import (
@@ -115,9 +117,7 @@ def test_cpmodel_alone_proves_ft06(jsplib_ft06: ScheduleData) -> None:
 
 
 @pytest.fixture
-def jsplib_ft06() -> ScheduleData:
+def jsplib_ft06(jsplib: Path) -> ScheduleData:
     from optimizer.scheduling import load_jsplib
 
-    from .conftest import JSPLIB
-
-    return load_jsplib("ft06", JSPLIB)
+    return load_jsplib("ft06", jsplib)
