@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -554,8 +554,6 @@ def run_pipeline(scenario: Scenario, out: str | Path, *, stages: str = "run",
             + f". The least-infeasible recipes are in {folder.file('pareto.csv')}")
     return RunSummary(folder.path, len(opt.pareto), True, warnings, clock.timings)
 
-
-ProgressFactory = Callable[[], ProgressSink]
 
 
 def suggest(scenario: Scenario, out: str | Path, n: int,

@@ -8,7 +8,6 @@ string-keyed ``out`` dict stays inside this module.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -212,7 +211,3 @@ class SurrogateProblem(Problem):
 def _broadcast(value: np.ndarray, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=float), (n,))
 
-
-def describe_fixed(fixed: Mapping[str, float]) -> str:
-    """A one-line description of the fixed model inputs, for logs."""
-    return ", ".join(f"{k}={v:g}" for k, v in fixed.items())
