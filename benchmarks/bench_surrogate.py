@@ -6,19 +6,14 @@ Trains the default ensemble (5 members, 3x128, early stopping, max 300 epochs) o
 synthetic smooth process of ``--rows`` x ``--inputs`` with a time-ordered 20% hold-out,
 then times ``predict`` on 100,000 rows and on 200-row populations (what NSGA-II sends).
 Prints a markdown table. The figures depend on what else runs on the machine: the load
-average is printed alongside.
+average is printed alongside. On a machine shared with other busy processes, run with
+``OMP_WAIT_POLICY=PASSIVE`` in the environment (spinning OpenMP threads then cost 5-10x).
 """
 
 from __future__ import annotations
 
-import os
-
-# Let idle OpenMP threads sleep instead of spinning: on 2 shared cores, spinning threads
-# made training up to 10x slower whenever another process was busy (see the report).
-# Must be set before torch is imported; an explicit setting in the shell wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import argparse
+import os
 import time
 
 import numpy as np
@@ -30,8 +25,9 @@ from surrogates.fit import EnsembleConfig, fit_ensemble, training_threads
 from surrogates.splits import time_split
 
 
-def synthetic(rows: int, inputs: int, seed: int = 0) -> ProcessDataset:
-    """A smooth nonlinear process with 3 outcomes and 1% noise, rows in time order."""
+def synthetic(rows: int, inputs: int, noise: float = 0.01, seed: int = 0) -> ProcessDataset:
+    """A smooth nonlinear process with 3 outcomes (spread ~0.5) plus Gaussian noise of
+    standard deviation ``noise``, rows in time order."""
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1.0, 1.0, (rows, inputs))
     w = rng.normal(size=(inputs, 3)) / np.sqrt(inputs)
@@ -40,7 +36,7 @@ def synthetic(rows: int, inputs: int, seed: int = 0) -> ProcessDataset:
         (X @ w[:, 1]) ** 2 + 0.5 * np.cos(3 * X[:, 2]),
         np.tanh(X @ w[:, 2]) + 0.3 * X[:, 3] ** 3,
     ])
-    Y += 0.01 * rng.standard_normal(Y.shape)
+    Y += noise * rng.standard_normal(Y.shape)
     times = np.datetime64("2024-01-01") + np.arange(rows) * np.timedelta64(10, "m")
     return ProcessDataset(X, Y, tuple(f"x{j}" for j in range(inputs)), ("y0", "y1", "y2"),
                           times)
@@ -63,12 +59,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--inputs", type=int, default=20)
+    parser.add_argument("--noise", type=float, default=0.01,
+                        help="noise standard deviation added to the outcomes")
     parser.add_argument("--max-epochs", type=int, default=300)
     args = parser.parse_args()
 
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f}; "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")
-    data = synthetic(args.rows, args.inputs)
+    data = synthetic(args.rows, args.inputs, args.noise)
     train, valid = time_split(data, 0.2)
     config = EnsembleConfig(max_epochs=args.max_epochs)
     threads = training_threads(config, data.n_features, data.n_outcomes, train.n_samples)
@@ -85,7 +83,8 @@ def main() -> None:
     torch.set_num_threads(1)
     pop_s1 = per_call(lambda: surrogate.predict(pop), calls=300, repeats=5)
 
-    print(f"\ndata: {args.rows} rows x {args.inputs} inputs -> 3 outcomes; ensemble 5 x "
+    print(f"\ndata: {args.rows} rows x {args.inputs} inputs -> 3 outcomes, noise sd "
+          f"{args.noise}; ensemble 5 x "
           f"{list(config.hidden)}, batch {config.batch_size}, training threads {threads}\n")
     print("| measure | value | target |")
     print("|---|---|---|")
