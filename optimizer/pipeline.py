@@ -138,6 +138,14 @@ def column_specs(scenario: Scenario) -> list[ColumnSpec]:
     if scenario.logs.group_column:
         specs.append(ColumnSpec(name=scenario.logs.group_column, role="group",
                                 kind="category"))
+    trial = scenario.logs.cleaning.trial_column
+    if trial:
+        if trial in {s.name for s in specs} | {scenario.logs.timestamp}:
+            raise InputError(f"the trial marker {trial!r} is also a timestamp, line, group,"
+                             " setpoint, context or outcome column",
+                             file=scenario.logs_path, location="logs.cleaning.trial_column",
+                             hint="name the log column that holds 1 on trial rows")
+        specs.append(ColumnSpec(name=trial, role="trial", kind="category"))
     return specs
 
 

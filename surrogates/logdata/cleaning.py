@@ -27,6 +27,12 @@ The remaining rows form each line's time series. On the numeric model columns
 Flagged cells with action ``set_missing`` become missing and go through steps 9-10.
 Flagged values never feed a later detector or an imputation. Every kept row has all
 numeric model columns finite (float64).
+
+Rows marked as deliberate trials (:attr:`CleaningConfig.trial_column`) go through
+steps 1-5, 9 and 10 like any row, but steps 6-8 run on the normal rows only: a trial is
+never flagged as a spike, unusual row, stuck value or drift, and does not shift the
+window medians, run statistics or reference fits of the normal rows around it. A trial
+row's missing input is never imputed, nor does a trial feed the imputation of others.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ import pandas as pd
 
 from surrogates.errors import InputError, LogDataError
 from surrogates.expressions import Expression
+from surrogates.logdata.coercion import coerce_flag
 from surrogates.logdata.config import CleaningConfig, ColumnSpec
 from surrogates.logdata.detection import drift_scan, flat_runs, hampel
 from surrogates.logdata.quality import (
@@ -83,7 +90,8 @@ class CleanLogs:
         flags: One row per flagged cell: ``source_row``, ``column``, ``flag`` (one of
             :data:`CELL_FLAGS`), ``value`` (as read, NaN if missing).
         rows: One row per row read, in file order: ``source_row``, the time, the line
-            (if any), ``kept`` and ``reason`` (empty when kept).
+            (if any), ``kept`` and ``reason`` (empty when kept), and the trial marker
+            (bool, named as :attr:`CleaningConfig.trial_column`) when that is set.
     """
 
     frame: pd.DataFrame
@@ -193,9 +201,11 @@ def clean_logs(raw: RawLogs, config: CleaningConfig | None = None, *,
         The kept rows, the data-quality report, the cell flags and the row fates.
 
     Raises:
-        InputError: ``exclude_when`` does not parse or is not a condition, or a drift
-            reference period needs a time column.
-        LogDataError: Fewer than ``min_rows`` rows are left.
+        InputError: ``exclude_when`` does not parse or is not a condition, a drift
+            reference period needs a time column, or ``trial_column`` is not a column
+            read with role ``trial`` (or such a column is read but not configured).
+        LogDataError: Fewer than ``min_rows`` rows are left, or a trial-marker cell is
+            neither yes nor no.
     """
     config = config or CleaningConfig()
     df = raw.frame
@@ -207,12 +217,16 @@ def clean_logs(raw: RawLogs, config: CleaningConfig | None = None, *,
 
     line_text = (df[line_spec.name].fillna("").to_numpy(dtype=object) if line_spec
                  else np.full(n, "", dtype=object))
+    trial = _trial_rows(raw, config)
     order, unsorted, n_dup = _structural_steps(raw, config, drops, line_text)
     in_series = drops.alive.copy()
     series = order[in_series[order]]
     line_values = sorted({str(v) for v in line_text[series]})
     code_of = {v: i for i, v in enumerate(line_values)}
     codes = np.array([code_of[str(v)] for v in line_text[series]], dtype=np.int64)
+    # the statistical detectors see the normal rows only (trials are exempt)
+    normal_pos = ~trial[series]
+    normal, ncodes = series[normal_pos], codes[normal_pos]
 
     # ---- cell checks on numeric model columns
     model = [c for c in specs if c.is_model and c.kind == "numeric"]
@@ -236,11 +250,11 @@ def clean_logs(raw: RawLogs, config: CleaningConfig | None = None, *,
     stuck_warnings: list[StuckWarning] = []
     drift_warnings: list[DriftWarning] = []
     changes: list[ProcessChange] = []
-    hours = _hours(raw, series)
+    hours = _hours(raw, normal)
     if config.outliers.enabled and m:
         o = config.outliers
         for code in range(len(line_values)):
-            rows = series[codes == code]
+            rows = normal[ncodes == code]
             out_flags[rows] = hampel(masked[rows], window=o.window, n_sigmas=o.n_sigmas,
                                      min_scale=o.min_scale)
         if o.keep_unusual_rows:
@@ -252,8 +266,8 @@ def clean_logs(raw: RawLogs, config: CleaningConfig | None = None, *,
         s = config.stuck
         checked = np.array([c.role in s.roles for c in model], dtype=bool)
         for code, line in enumerate(line_values):
-            pos = np.flatnonzero(codes == code)
-            rows = series[pos]
+            pos = np.flatnonzero(ncodes == code)
+            rows = normal[pos]
             flags, runs = flat_runs(masked[rows], min_run=s.min_run, max_chance=s.max_chance,
                                     hours=None if hours is None else hours[pos],
                                     min_duration_h=s.min_duration_h,
@@ -266,7 +280,7 @@ def clean_logs(raw: RawLogs, config: CleaningConfig | None = None, *,
         masked[stuck_flags] = np.nan
         _act(s.action, stuck_flags, "stuck_sensor", drops, unusable)
     if config.drift.enabled and m:
-        drift_flags, drift_warnings, changes = _drift(raw, config, series, codes,
+        drift_flags, drift_warnings, changes = _drift(raw, config, normal, ncodes,
                                                       line_values, masked, model,
                                                       line_spec is not None)
         if config.drift.exclude:
@@ -279,7 +293,7 @@ def clean_logs(raw: RawLogs, config: CleaningConfig | None = None, *,
     imputed = np.zeros((n, m), dtype=bool)
     inputs = ~outcome
     if config.missing == "impute_recent" and inputs.any():
-        imputed = _impute(values, masked, series, codes, inputs, drops.alive,
+        imputed = _impute(values, masked, normal, ncodes, inputs, drops.alive,
                           config.impute_window)
     need = np.isnan(values[:, inputs]).any(axis=1)
     for spec in specs:
@@ -308,6 +322,8 @@ def clean_logs(raw: RawLogs, config: CleaningConfig | None = None, *,
     for spec in specs:
         if spec.name in col_index:
             out[spec.name] = values[kept, col_index[spec.name]]
+        elif spec.role == "trial":
+            out[spec.name] = trial[kept]
         else:
             out[spec.name] = df[spec.name].iloc[kept].reset_index(drop=True)
     clean = pd.DataFrame(out)
@@ -331,13 +347,48 @@ def clean_logs(raw: RawLogs, config: CleaningConfig | None = None, *,
         changes=tuple(changes),
         duplicate_timestamps=n_dup, unsorted_rows=unsorted, time_span=span,
         unusual_rows=int((unusual.any(axis=1) & in_series).sum()),
+        trial_column=config.trial_column, trial_rows=int(trial.sum()),
+        trial_rows_kept=int(trial[kept].sum()),
         training_ranges=ranges, warnings=tuple(warnings),
         settings=config.model_dump(mode="json"))
     flags = _flag_frame(raw, model, V, {"out_of_limits": oob, "outlier": out_flags,
                                         "unusual": unusual, "stuck": stuck_flags,
                                         "drift": drift_flags, "imputed": imputed})
     rows = _row_fates(raw, line_spec, kept_mask, drops)
+    if config.trial_column is not None:
+        rows[config.trial_column] = trial
     return CleanLogs(clean, report, flags, rows)
+
+
+def _trial_rows(raw: RawLogs, config: CleaningConfig) -> np.ndarray:
+    """Rows marked as deliberate trials, shape ``(n_rows,)`` (all ``False`` unless
+    :attr:`CleaningConfig.trial_column` is set)."""
+    where = "logs.cleaning.trial_column"
+    name = config.trial_column
+    marked = [c.name for c in raw.columns if c.role == "trial"]
+    if name is None:
+        if marked:
+            raise InputError(f"the column {marked[0]!r} is read as the trial marker but"
+                             f" {where} is not set", file=raw.path, location=where,
+                             hint=f"set {where}: {marked[0]}")
+        return np.zeros(raw.n_rows, dtype=bool)
+    if name not in marked:
+        read = next((c for c in raw.columns if c.name == name), None)
+        what = (f"is read with role {read.role!r}, not 'trial'" if read is not None
+                else "is not among the columns read")
+        raise InputError(f"the trial marker {name!r} {what}", file=raw.path, location=where,
+                         hint=f"read it as ColumnSpec(name={name!r}, role='trial',"
+                         " kind='category'), or name another column")
+    flags = coerce_flag(raw.frame[name])
+    if flags.unparseable.any():
+        bad = np.flatnonzero(flags.unparseable)
+        examples = ", ".join(repr(e) for e in flags.examples)
+        raise LogDataError(f"{_rows(len(bad))} of the trial marker are neither yes nor no"
+                           f" ({examples}; the first at {_stamp(raw, int(bad[0]))})",
+                           file=raw.path, location=f"column {name!r}",
+                           hint="write 1 (or true, yes, trial) on trial rows and 0 or"
+                           " nothing on the others")
+    return np.asarray(flags.values, dtype=bool)
 
 
 def _structural_steps(raw: RawLogs, config: CleaningConfig, drops: _Drops,
@@ -518,8 +569,10 @@ def _column_quality(raw: RawLogs, specs: tuple[ColumnSpec, ...], col_index: dict
                       "imputed": int(imputed[:, j].sum())}
         limits = ((spec.lower_limit, spec.upper_limit)
                   if spec.lower_limit is not None or spec.upper_limit is not None else None)
+        # an empty trial-marker cell means "normal row", not a missing value
+        missing = 0 if spec.role == "trial" else int(read.missing.sum())
         columns[spec.name] = ColumnQuality(
-            role=spec.role, kind=spec.kind, missing=int(read.missing.sum()),
+            role=spec.role, kind=spec.kind, missing=missing,
             unparseable=int(read.unparseable.sum()), unparseable_examples=read.examples,
             limits=limits, **counts)
     return columns

@@ -18,7 +18,10 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "FALSE_TOKENS",
     "MISSING_TOKENS",
+    "TRUE_TOKENS",
+    "FlagColumn",
     "NumericColumn",
     "TimeColumn",
     "coerce_category",
@@ -32,6 +35,14 @@ MISSING_TOKENS: frozenset[str] = frozenset({
     "#n/a", "#na", "n/d", "nd", "(blank)", "<na>", "nat", "missing", "no data",
 })
 """Cell texts (compared case-insensitively, after stripping) meaning "no value"."""
+
+TRUE_TOKENS: frozenset[str] = frozenset({"1", "true", "yes", "y", "t", "x", "trial"})
+"""Cell texts (case-insensitive) that set a flag such as the trial marker; so does any
+number equal to 1 (``1.0``, ``1,00``)."""
+
+FALSE_TOKENS: frozenset[str] = frozenset({"0", "false", "no", "n", "f", "normal"})
+"""Cell texts (case-insensitive) that clear a flag; so does any number equal to 0 and
+any text of :data:`MISSING_TOKENS`."""
 
 _SPACES = "\u00a0\u202f\u2009\u2007"  # no-break, narrow no-break, thin, figure space
 _MINUS = "\u2212"  # typographic minus sign
@@ -55,6 +66,24 @@ class NumericColumn:
         values: Float values, shape ``(n_rows,)``; NaN where missing or unparseable.
         missing: Cells the export marks as empty, shape ``(n_rows,)``.
         unparseable: Cells with text that is not a finite number, shape ``(n_rows,)``.
+        examples: Up to three distinct unparseable texts, most frequent first.
+    """
+
+    values: np.ndarray
+    missing: np.ndarray
+    unparseable: np.ndarray
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FlagColumn:
+    """A coerced yes/no column (such as the trial marker).
+
+    Attributes:
+        values: ``True`` where the cell sets the flag, shape ``(n_rows,)``.
+        missing: Empty cells (read as ``False``), shape ``(n_rows,)``.
+        unparseable: Cells that are neither yes nor no (read as ``False``), shape
+            ``(n_rows,)``.
         examples: Up to three distinct unparseable texts, most frequent first.
     """
 
@@ -159,6 +188,43 @@ def coerce_numeric(column: pd.Series, *, decimal: str = ".") -> NumericColumn:
         counts = column[bad].astype("string").str.strip().value_counts(sort=True)
         examples = tuple(str(v)[:40] for v in counts.index[:_EXAMPLES])
     return NumericColumn(values, missing, bad, examples)
+
+
+def coerce_flag(column: pd.Series) -> FlagColumn:
+    """Coerce one column of yes/no cells to booleans.
+
+    :data:`TRUE_TOKENS` and numbers equal to 1 set the flag; :data:`FALSE_TOKENS`,
+    numbers equal to 0 and :data:`MISSING_TOKENS` (an empty cell) clear it. Any other
+    cell is unparseable (and reads as ``False``); the caller decides whether that is an
+    error.
+
+    Args:
+        column: The cells, shape ``(n_rows,)``; text, numbers, booleans or a mix.
+
+    Returns:
+        The flags with the masks of missing and unparseable cells.
+    """
+    if pd.api.types.is_bool_dtype(column.dtype):
+        column = column.astype("float64")
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        number = column.to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(number)
+        values = number == 1.0
+        bad = ~missing & ~values & (number != 0.0)
+    else:
+        text = _normalise(column)
+        missing = _missing_mask(text)
+        lowered = text.str.lower()
+        number = pd.to_numeric(lowered.str.replace(",", ".", regex=False),
+                               errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        values = (lowered.isin(TRUE_TOKENS).to_numpy(dtype=bool) | (number == 1.0)) & ~missing
+        false = lowered.isin(FALSE_TOKENS).to_numpy(dtype=bool) | (number == 0.0)
+        bad = ~missing & ~values & ~false
+    examples: tuple[str, ...] = ()
+    if bad.any():
+        counts = column[bad].astype("string").str.strip().value_counts(sort=True)
+        examples = tuple(str(v)[:40] for v in counts.index[:_EXAMPLES])
+    return FlagColumn(values, missing, bad, examples)
 
 
 def coerce_category(column: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -22,7 +22,7 @@ __all__ = [
     "StuckConfig",
 ]
 
-Role = Literal["setpoint", "context", "outcome", "line", "group", "other"]
+Role = Literal["setpoint", "context", "outcome", "line", "group", "trial", "other"]
 CellAction = Literal["drop_row", "set_missing"]
 """What happens to a flagged cell: its row is dropped, or the cell is treated as missing
 (and then handled by :attr:`CleaningConfig.missing`)."""
@@ -39,7 +39,9 @@ class ColumnSpec(_Frozen):
         name: The column header exactly as in the file.
         role: ``setpoint``, ``context`` and ``outcome`` columns are model columns (they
             must be finite in every kept row); ``line`` splits the detectors per line;
-            ``group`` marks rows that belong together; ``other`` is carried along.
+            ``group`` marks rows that belong together; ``trial`` marks deliberate trial
+            rows (the column named by :attr:`CleaningConfig.trial_column`); ``other`` is
+            carried along.
         kind: ``numeric`` (coerced to float64) or ``category`` (kept as text).
         lower_limit: Lowest physically possible value; values below are flagged.
         upper_limit: Highest physically possible value; values above are flagged.
@@ -55,7 +57,7 @@ class ColumnSpec(_Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> ColumnSpec:
-        if self.role in ("line", "group") and self.kind != "category":
+        if self.role in ("line", "group", "trial") and self.kind != "category":
             raise ValueError(f"column {self.name!r}: a {self.role} column must have"
                              " kind 'category'")
         limits = (self.lower_limit, self.upper_limit)
@@ -128,7 +130,9 @@ class OutlierConfig(_Frozen):
 
     A row in which two or more cells are outlying at once is taken as an unusual batch
     (a trial or an upset: its readings deviate together) rather than a recording slip:
-    with ``keep_unusual_rows`` it is kept and counted as ``unusual_rows``.
+    with ``keep_unusual_rows`` it is kept and counted as ``unusual_rows``. Known trials
+    are better marked with :attr:`CleaningConfig.trial_column`: a trial that moves one
+    setpoint only is a single outlying cell.
 
     Attributes:
         enabled: Run the check.
@@ -245,6 +249,16 @@ class CleaningConfig(_Frozen):
             batch_time_h < 0.2"``. Missing values compare as false.
         duplicates: Rows sharing a timestamp (on the same line): keep the first, the
             last, drop them all, or keep all of them (counted only).
+        trial_column: A log column marking deliberate plant trials: ``1``, ``true``,
+            ``yes``, ``y``, ``t``, ``x`` or ``trial`` (any case) mark a trial; ``0``,
+            ``false``, ``no``, ``n``, ``f``, ``normal`` or an empty cell mark a normal
+            row; any other text is an error. Trial rows are deliberately away from
+            normal operation, so the statistical checks (spikes, unusual rows, stuck
+            sensors, drift) neither flag them nor see them (the detectors run on the
+            normal rows only) and a missing input of a trial row is not imputed. Physical
+            limits, missing values, duplicate times and ``exclude_when`` still apply.
+            The column must exist in the logs (a misspelt name would silently exempt
+            nothing).
     """
 
     missing: Literal["drop", "impute_recent"] = "drop"
@@ -256,6 +270,7 @@ class CleaningConfig(_Frozen):
     drift: DriftConfig = Field(default_factory=DriftConfig)
     exclude_when: str | None = Field(default=None, min_length=1, max_length=2000)
     duplicates: Literal["keep_first", "keep_last", "drop_all", "keep_all"] = "keep_first"
+    trial_column: str | None = Field(default=None, min_length=1, max_length=500)
 
     @classmethod
     def minimal(cls) -> CleaningConfig:

@@ -232,6 +232,10 @@ class DataQualityReport:
         unsorted_rows: The fewest rows that must move to put the file in time order.
         unusual_rows: Rows kept although two or more of their cells are outlying
             together (an unusual batch rather than a recording slip).
+        trial_column: The column marking deliberate trials, or ``None``.
+        trial_rows: Rows read that are marked as trials; they were exempt from the
+            spike, unusual-row, stuck and drift checks.
+        trial_rows_kept: Trial rows among the kept rows.
         time_span: First and last time of the kept rows.
         training_ranges: ``{column: (min, max)}`` of numeric model columns, kept rows.
         warnings: Everything a reader must not miss, in plain sentences.
@@ -255,6 +259,9 @@ class DataQualityReport:
     duplicate_timestamps: int = 0
     unsorted_rows: int = 0
     unusual_rows: int = 0
+    trial_column: str | None = None
+    trial_rows: int = 0
+    trial_rows_kept: int = 0
     time_span: tuple[str, str] | None = None
     training_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -265,6 +272,16 @@ class DataQualityReport:
         if self.rows_kept + dropped != self.rows_read:  # a bug, not bad input
             raise RuntimeError(f"row counts do not add up: kept {self.rows_kept} + dropped"
                                f" {dropped} != read {self.rows_read}")
+
+    @property
+    def trial_message(self) -> str:
+        """One sentence on the rows marked as trials (empty without a trial column)."""
+        if self.trial_column is None:
+            return ""
+        marked = "1 row" if self.trial_rows == 1 else f"{self.trial_rows} rows"
+        return (f"{marked} marked as trials in column {self.trial_column!r} were exempt"
+                f" from the spike, unusual-row, stuck and drift checks"
+                f" ({self.trial_rows_kept} kept)")
 
     @property
     def rows_dropped_total(self) -> int:
@@ -287,6 +304,9 @@ class DataQualityReport:
             "duplicate_timestamps": self.duplicate_timestamps,
             "unsorted_rows": self.unsorted_rows,
             "unusual_rows": self.unusual_rows,
+            "trial_column": self.trial_column,
+            "trial_rows": self.trial_rows,
+            "trial_rows_kept": self.trial_rows_kept,
             "time_span": list(self.time_span) if self.time_span else None,
             "columns": {k: v.to_dict() for k, v in self.columns.items()},
             "drift": [d.to_dict() for d in self.drift],
@@ -313,6 +333,8 @@ class DataQualityReport:
             lines.append(f"  duplicate timestamps: {self.duplicate_timestamps},"
                          f" rows out of time order in the file: {self.unsorted_rows}"
                          " (fewest that must move)")
+        if self.trial_column is not None:
+            lines.append(f"  trials: {self.trial_message}")
         if len(self.rows_by_line) > 1:
             lines.append("  per line: " + ", ".join(
                 f"{k} {v['kept']}/{v['read']}" for k, v in self.rows_by_line.items()))

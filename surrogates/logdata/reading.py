@@ -175,8 +175,11 @@ def _sniff_delimiter(text: str, path: Path) -> str:
     return best
 
 
-def _match_columns(header: Sequence[str], wanted: Sequence[str], path: Path) -> dict[str, str]:
-    """Map each wanted name to the file's header cell (stripped of spaces and BOM)."""
+def _match_columns(header: Sequence[str], wanted: Sequence[str], path: Path,
+                   notes: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Map each wanted name to the file's header cell (stripped of spaces and BOM).
+
+    ``notes`` adds a column-specific hint when that column is missing."""
     clean = [str(h).replace("\ufeff", "").strip() for h in header]
     where: dict[str, list[str]] = {}
     for h, c in zip(header, clean, strict=True):
@@ -204,9 +207,10 @@ def _match_columns(header: Sequence[str], wanted: Sequence[str], path: Path) -> 
         names = ", ".join(repr(n) for n in missing)
         shown = ", ".join(repr(c) for c in clean[:12]) + (" ..." if len(clean) > 12 else "")
         hint = "; ".join(hints) if hints else f"the file has: {shown}"
+        hint += "; fix the scenario's column names or the export"
+        hint += "".join(f"; {notes[name]}" for name in missing if notes and name in notes)
         raise LogDataError(f"the file lacks the column(s) {names} named in the scenario",
-                           file=path, location="header",
-                           hint=hint + "; fix the scenario's column names or the export")
+                           file=path, location="header", hint=hint)
     return mapping
 
 
@@ -227,7 +231,7 @@ def _read_csv(data: bytes, path: Path, columns: Sequence[ColumnSpec],
     delim = options.delimiter if options.delimiter != "auto" else _sniff_delimiter(text, path)
     header = next(csv.reader(io.StringIO(text), delimiter=delim), [])
     wanted = ([time_column] if time_column else []) + [c.name for c in columns]
-    mapping = _match_columns(header, wanted, path)
+    mapping = _match_columns(header, wanted, path, _notes(columns))
     as_text = {mapping[c.name] for c in columns if c.kind == "category"}
     if time_column:
         as_text.add(mapping[time_column])
@@ -252,7 +256,18 @@ def _read_csv(data: bytes, path: Path, columns: Sequence[ColumnSpec],
     return frame, {"delimiter": delim, "encoding": encoding, "decimal": decimal}, notes
 
 
-def _read_parquet(path: Path, wanted: Sequence[str]) -> pd.DataFrame:
+_TRIAL_NOTE = ("{name!r} is the trial marker (logs.cleaning.trial_column): add the column"
+               " to the logs (1 on trial rows, empty or 0 on the others) or remove the"
+               " setting")
+
+
+def _notes(columns: Sequence[ColumnSpec]) -> dict[str, str]:
+    """Column-specific hints for a missing column."""
+    return {c.name: _TRIAL_NOTE.format(name=c.name) for c in columns if c.role == "trial"}
+
+
+def _read_parquet(path: Path, wanted: Sequence[str], notes: Mapping[str, str]
+                  ) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
@@ -260,12 +275,13 @@ def _read_parquet(path: Path, wanted: Sequence[str]) -> pd.DataFrame:
     except Exception as exc:  # pyarrow raises several error types for broken files
         raise LogDataError(f"cannot read the Parquet file: {exc}", file=path,
                            hint="check that the file is complete Parquet") from None
-    mapping = _match_columns(header, wanted, path)
+    mapping = _match_columns(header, wanted, path, notes)
     frame = pd.read_parquet(path, columns=list(dict.fromkeys(mapping.values())))
     return frame.rename(columns={v: k for k, v in mapping.items()}).reset_index(drop=True)
 
 
-def _read_excel(path: Path, wanted: Sequence[str], sheet: str | int) -> pd.DataFrame:
+def _read_excel(path: Path, wanted: Sequence[str], sheet: str | int,
+                notes: Mapping[str, str]) -> pd.DataFrame:
     try:
         import openpyxl  # noqa: F401
     except ImportError:
@@ -278,7 +294,7 @@ def _read_excel(path: Path, wanted: Sequence[str], sheet: str | int) -> pd.DataF
                            location="read.sheet", hint="name an existing sheet") from None
     except Exception as exc:  # openpyxl raises zipfile/xml errors for broken files
         raise LogDataError(f"cannot read the Excel file: {exc}", file=path) from None
-    mapping = _match_columns([str(c) for c in frame.columns], wanted, path)
+    mapping = _match_columns([str(c) for c in frame.columns], wanted, path, notes)
     frame.columns = [str(c) for c in frame.columns]
     frame = frame[list(dict.fromkeys(mapping.values()))]
     return frame.rename(columns={v: k for k, v in mapping.items()})
@@ -293,7 +309,7 @@ def _check_specs(columns: Sequence[ColumnSpec], time_column: str | None, path: P
     if time_column is not None and time_column in names:
         raise LogDataError(f"the time column {time_column!r} is also given as a data column",
                            file=path, location=f"column {time_column!r}")
-    for role in ("line", "group"):
+    for role in ("line", "group", "trial"):
         found = [c.name for c in columns if c.role == role]
         if len(found) > 1:
             raise LogDataError(f"more than one {role} column: {', '.join(found)}", file=path,
@@ -338,9 +354,9 @@ def read_logs(path: str | Path, columns: Sequence[ColumnSpec], *, time_column: s
         frame, info, notes = _read_csv(data, path, columns, time_column, options)
         details.update(info)
     elif fmt == "parquet":
-        frame = _read_parquet(path, wanted)
+        frame = _read_parquet(path, wanted, _notes(columns))
     else:
-        frame = _read_excel(path, wanted, options.sheet)
+        frame = _read_excel(path, wanted, options.sheet, _notes(columns))
         details["sheet"] = str(options.sheet)
     if frame.empty:
         raise LogDataError("the file has a header but no data rows", file=path,

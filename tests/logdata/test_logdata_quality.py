@@ -23,7 +23,8 @@ from .conftest import SPECS, Corrupted
 
 KEYS = {"file", "sha256", "file_format", "read", "time_column", "line_column", "rows_read",
         "rows_kept", "rows_dropped", "rows_by_line", "duplicate_timestamps",
-        "unsorted_rows", "unusual_rows", "time_span", "columns", "drift", "stuck",
+        "unsorted_rows", "unusual_rows", "trial_column", "trial_rows", "trial_rows_kept",
+        "time_span", "columns", "drift", "stuck",
         "changes", "training_ranges", "warnings", "settings"}
 
 
