@@ -532,6 +532,10 @@ def run_pipeline(scenario: Scenario, out: str | Path, *, stages: str = "run",
         "evaluations": s.n_evaluations,
         "search_seconds": round(s.seconds, 3),
         "model_seconds": round(s.model_seconds, 3),
+        "search_time_split_seconds": {k: round(v, 3) for k, v in (
+            ("predict", s.timings.predict), ("trust_region", s.timings.trust_region),
+            ("scoring", s.timings.scoring), ("pymoo", s.timings.pymoo),
+            ("bookkeeping", s.timings.bookkeeping))},
         "seeded_from_logs": s.n_seeded,
         "stopped_by": s.stopped_by,
     })

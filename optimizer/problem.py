@@ -118,10 +118,22 @@ class SurrogateProblem(Problem):
                              for c in scenario.constraints]
         n_ieq = sum((c.lower is not None) + (c.upper is not None)
                     for c in scenario.constraints) + (self.support is not None)
-        self.model_seconds = 0.0
+        self.predict_seconds = 0.0
+        self.trust_region_seconds = 0.0
+        self.scoring_seconds = 0.0
         self.n_model_calls = 0
         super().__init__(n_var=self.space.n_var, n_obj=len(self._objectives),
                          n_ieq_constr=n_ieq, xl=self.space.xl, xu=self.space.xu)
+
+    @property
+    def model_seconds(self) -> float:
+        """Wall time spent in the surrogate's ``predict`` and the trust region."""
+        return self.predict_seconds + self.trust_region_seconds
+
+    @property
+    def busy_seconds(self) -> float:
+        """Wall time spent evaluating recipes: model, trust region and scoring."""
+        return self.predict_seconds + self.trust_region_seconds + self.scoring_seconds
 
     def features(self, X: np.ndarray) -> np.ndarray:
         """Model inputs for setpoint values ``X`` ``(n, n_setpoints)`` -> ``(n, n_features)``."""
@@ -132,13 +144,20 @@ class SurrogateProblem(Problem):
 
     def evaluate_setpoints(self, X: np.ndarray) -> Evaluation:
         """Predict and score recipes given in plant units, ``(n, n_setpoints)``."""
+        t_start = time.perf_counter()
         X = np.asarray(X, dtype=float)
+        inputs = self.features(X)
         t0 = time.perf_counter()
-        mean_all, std_all = self.surrogate.predict(self.features(X))
-        support = (self.support.distance(X) if self.support is not None
-                   else np.zeros(len(X)))
-        self.model_seconds += time.perf_counter() - t0
+        mean_all, std_all = self.surrogate.predict(inputs)
+        t1 = t2 = time.perf_counter()
+        self.predict_seconds += t1 - t0
         self.n_model_calls += 1
+        if self.support is not None:
+            support = self.support.distance(X)
+            t2 = time.perf_counter()
+            self.trust_region_seconds += t2 - t1
+        else:
+            support = np.zeros(len(X))
         mean = mean_all[:, self._outcome_idx]
         std = std_all[:, self._outcome_idx]
         values: dict[str, np.ndarray | float] = {n: X[:, j] for j, n in
@@ -166,6 +185,7 @@ class SurrogateProblem(Problem):
             G_cols.append(support - self.radius)
         G = np.column_stack(G_cols) if G_cols else np.zeros((n, 0))
         G = np.where(np.isfinite(G), G, 1e12)
+        self.scoring_seconds += (t0 - t_start) + (time.perf_counter() - t2)
         return Evaluation(X, mean, std, objectives, scored, constraints, G, support)
 
     def _spread(self, expressions: list[Expression], values: dict[str, np.ndarray | float],
@@ -190,10 +210,15 @@ class SurrogateProblem(Problem):
         return np.where(np.isfinite(F), F, 1e12)
 
     def _evaluate(self, x: np.ndarray, out: dict, *args: object, **kwargs: object) -> None:
-        ev = self.evaluate_setpoints(self.space.decode(x))
+        t0 = time.perf_counter()
+        X = self.space.decode(x)
+        t1 = time.perf_counter()
+        ev = self.evaluate_setpoints(X)
+        t2 = time.perf_counter()
         out["F"] = self.minimized(ev.scored)
         if self.n_ieq_constr:
             out["G"] = ev.G
+        self.scoring_seconds += (t1 - t0) + (time.perf_counter() - t2)
 
     def constraint_labels(self) -> list[str]:
         """One label per column of ``G``, for infeasibility messages."""

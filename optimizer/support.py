@@ -8,7 +8,7 @@ batch that was actually run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -29,6 +29,7 @@ class SupportIndex:
     points: np.ndarray
     center: np.ndarray
     scale: np.ndarray
+    _tree: cKDTree = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tree", cKDTree(self.points))
