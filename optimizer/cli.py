@@ -227,6 +227,40 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.", show_de
     _guarded(body)
 
 
+@app.command("export-model")
+def export_model(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder with a trained model.",
+                                            show_default=False)],
+    onnx: Annotated[Path, typer.Option("--onnx", help="ONNX file to write.",
+                                       show_default=False)],
+    quiet: QuietOpt = False,
+) -> None:
+    """Export the run folder's surrogate as an ONNX model (mean and std per outcome)."""
+
+    def body() -> None:
+        from surrogates.io import load_surrogate
+
+        model_dir = run_dir / "model"
+        if not (model_dir / "model.json").is_file():
+            raise InputError("no trained model in this folder (model/model.json missing)",
+                             file=run_dir, hint="run `paretoplan train` or `run` first")
+        if not onnx.parent.is_dir():
+            raise InputError("the folder to write into does not exist", file=onnx.parent,
+                             location="--onnx", hint="create it or pick another path")
+        try:
+            from surrogates.onnx_export import export_onnx
+        except ImportError:  # pragma: no cover - onnx is a core dependency
+            raise InputError("the onnx package is not installed", location="--onnx",
+                             hint="pip install onnx onnxscript") from None
+        surrogate = load_surrogate(model_dir)
+        export_onnx(surrogate, onnx, metadata={"source": str(model_dir.resolve())})
+        if not quiet:
+            out.print(f"done: ONNX model of {len(surrogate.feature_names)} inputs -> "
+                      f"{len(surrogate.outcome_names)} outcomes (mean, std) in {onnx}")
+
+    _guarded(body)
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files."""

@@ -28,13 +28,14 @@ from optimizer.scenario import Scenario
 from optimizer.search import SearchProgress, SearchResult, run_search
 from optimizer.support import SupportIndex
 from surrogates.base import Surrogate
+from surrogates.config import EnsembleConfig
 from surrogates.dataset import ProcessDataset
 from surrogates.errors import InputError, ModelFileError
 from surrogates.expressions import Expression
-from surrogates.fit import EnsembleConfig, FitResult, fit_ensemble, model_card
+from surrogates.fit import FitResult, model_card
 from surrogates.io import load_surrogate, save_surrogate
 from surrogates.logdata import CleanLogs, ColumnSpec, clean_logs, read_logs
-from surrogates.splits import time_split
+from surrogates.training import train_for_line
 
 __all__ = [
     "OptimizationResult",
@@ -221,29 +222,54 @@ def _config_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _trial_rows(scenario: Scenario, data: PreparedData) -> np.ndarray | None:
+    """Rows marked as plant trials in the cleaned logs, or ``None``."""
+    col = scenario.logs.cleaning.trial_column
+    if not col or col not in data.frame:
+        return None
+    return data.frame[col].fillna(False).astype(bool).to_numpy()
+
+
 def train(scenario: Scenario, data: PreparedData, progress: ProgressSink | None = None
           ) -> TrainedModel:
-    """Fit the surrogate on the cleaned logs, validating on the most recent rows."""
+    """Fit the surrogate on the cleaned logs: one pooled model, or pretrained on every
+    line and fine-tuned on the planned line when it has few rows (see
+    :func:`surrogates.training.train_for_line`); judged on the most recent rows."""
     sink = progress or _Silent()
     config = _ensemble_config(scenario)
-    train_set, valid_set = time_split(data.dataset, valid_fraction=config.valid_fraction)
-    sink.start("training surrogate", config.max_epochs)
+    col = scenario.logs.line_column
+    lines = data.frame[col].astype(str).to_numpy() if col else None
+    started = [False]
+
+    def on_stage(description: str, total: int) -> None:
+        if started[0]:
+            sink.stop()
+        sink.start(description, total)
+        started[0] = True
 
     def on_epoch(epoch: int, max_epochs: int, val_loss: float) -> None:
         sink.advance(epoch, f"val loss {val_loss:.4f}")
 
     try:
-        result = fit_ensemble(train_set, valid_set, config, progress=on_epoch)
+        result = train_for_line(data.dataset, config, lines=lines, target=scenario.logs.line,
+                                vary=list(scenario.setpoints), trials=_trial_rows(scenario, data),
+                                progress=on_epoch, on_stage=on_stage)
     finally:
-        sink.stop()
-    card = model_card(result, extra={
+        if started[0]:
+            sink.stop()
+    sink.note(f"surrogate: {result.reason}")
+    extra = {
         "data_hash": data.data_hash,
         "config_hash": _config_hash(scenario),
         "scenario": scenario.name,
         "line_planned": scenario.logs.line,
         "logs_file": str(scenario.logs_path),
-    })
-    return TrainedModel(result.surrogate, card, result)
+        **result.card,
+    }
+    card = model_card(result.fit, extra=extra)
+    for text in card.get("warnings") or []:
+        sink.note(f"warning: {text}")
+    return TrainedModel(result.fit.surrogate, card, result.fit)
 
 
 def save_model(model: TrainedModel, folder: RunFolder) -> None:

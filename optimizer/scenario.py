@@ -25,9 +25,9 @@ from pydantic import (
 
 from optimizer.exceptions import ScenarioError
 from optimizer.scheduling.config import SchedulingConfig
+from surrogates.config import EnsembleConfig
 from surrogates.errors import InputError
 from surrogates.expressions import Expression
-from surrogates.fit import EnsembleConfig
 from surrogates.logdata import CleaningConfig, ReadOptions
 
 __all__ = [

@@ -34,7 +34,9 @@ __all__ = ["FORMAT_VERSION", "JSON_FILE", "WEIGHTS_FILE", "ModelFileInfo", "load
            "read_metadata", "save_surrogate"]
 
 FORMAT = "paretoplan-surrogate"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Versions :func:`load_surrogate` reads (1: no variance heads, no calibration factor).
+READABLE_VERSIONS = (1, 2)
 WEIGHTS_FILE = "model.safetensors"
 JSON_FILE = "model.json"
 _HINT = "retrain with `paretoplan train`"
@@ -49,6 +51,7 @@ class _Architecture(BaseModel):
     n_members: int = Field(ge=2)
     hidden: list[int] = Field(min_length=1)
     activation: Activation
+    heteroscedastic: bool = False
 
 
 class _Scaler(BaseModel):
@@ -103,6 +106,8 @@ def _tensors(surrogate: EnsembleSurrogate) -> dict[str, torch.Tensor]:
     out["x_scale"] = torch.from_numpy(surrogate.x_scaler.scale.copy())
     out["y_mean"] = torch.from_numpy(surrogate.y_scaler.mean.copy())
     out["y_scale"] = torch.from_numpy(surrogate.y_scaler.scale.copy())
+    out["std_scale"] = torch.from_numpy(np.asarray(surrogate.std_scale, dtype=np.float64).copy())
+    out["x_log"] = torch.from_numpy(surrogate.log_inputs.astype(np.float64))
     return out
 
 
@@ -173,7 +178,7 @@ def read_metadata(directory: Path) -> ModelFileInfo:
     if raw.get("format") != FORMAT:
         raise _error(f"not a paretoplan surrogate (format {raw.get('format')!r})", path,
                      "format")
-    if raw.get("format_version") != FORMAT_VERSION:
+    if raw.get("format_version") not in READABLE_VERSIONS:
         raise _error(f"format_version {raw.get('format_version')!r} is not supported; this "
                      f"version of paretoplan reads version {FORMAT_VERSION}", path,
                      "format_version")
@@ -223,12 +228,15 @@ def load_surrogate(directory: Path) -> EnsembleSurrogate:
         raise _error(f"cannot read the weights: {exc}", weights_path) from None
 
     network = MLPEnsemble(arch.n_inputs, arch.n_outputs, arch.n_members, arch.hidden,
-                          arch.activation)
+                          arch.activation, arch.heteroscedastic)
     expected = {name: (tuple(t.shape), torch.float32)
                 for name, t in network.state_dict().items()}
     for name, size in (("x_mean", arch.n_inputs), ("x_scale", arch.n_inputs),
                        ("y_mean", arch.n_outputs), ("y_scale", arch.n_outputs)):
         expected[name] = ((size,), torch.float64)
+    if info.format_version >= 2:
+        expected["std_scale"] = ((arch.n_outputs,), torch.float64)
+        expected["x_log"] = ((arch.n_inputs,), torch.float64)
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
     if missing or unexpected:
@@ -257,7 +265,12 @@ def load_surrogate(directory: Path) -> EnsembleSurrogate:
             raise _error(f"the {key} scaler in model.json differs from the one stored with "
                          "the weights", json_path, f"scalers.{key}")
     try:
+        std_scale = tensors["std_scale"].numpy() if "std_scale" in expected else None
+        x_log = tensors["x_log"].numpy() if "x_log" in expected else None
+        if x_log is not None and not np.isin(x_log, (0.0, 1.0)).all():
+            raise _error("tensor 'x_log' must hold 0 or 1 per input", weights_path)
         return EnsembleSurrogate(network, x_scaler, y_scaler, info.feature_names,
-                                 info.outcome_names, info.training_ranges)
+                                 info.outcome_names, info.training_ranges, std_scale,
+                                 None if x_log is None else x_log.astype(bool))
     except ValueError as exc:
         raise _error(str(exc), json_path) from None

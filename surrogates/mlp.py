@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 import torch
@@ -13,12 +13,13 @@ from torch import Tensor, nn
 from torch.nn import functional
 
 from surrogates.base import Surrogate, check_features
+from surrogates.config import ACTIVATIONS, Activation
 from surrogates.transforms import Standardizer
 
 __all__ = ["ACTIVATIONS", "Activation", "EnsembleSurrogate", "MLPEnsemble"]
 
-Activation = Literal["silu", "relu", "gelu", "tanh"]
-ACTIVATIONS: tuple[str, ...] = get_args(Activation)
+#: Floor of a variance head's output, standardised units (keeps the likelihood finite).
+MIN_VARIANCE = 1e-6
 _FUNCTIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "silu": functional.silu, "relu": functional.relu, "gelu": functional.gelu, "tanh": torch.tanh}
 
@@ -37,6 +38,7 @@ class MLPEnsemble(nn.Module):
         n_members: Ensemble size ``E``.
         hidden: Width of each hidden layer.
         activation: Hidden-layer nonlinearity, one of ``ACTIVATIONS``.
+        heteroscedastic: Add a variance output per outcome.
         generator: Optional seeded generator for the initial weights.
 
     Raises:
@@ -50,17 +52,20 @@ class MLPEnsemble(nn.Module):
         n_members: int = 5,
         hidden: Sequence[int] = (128, 128, 128),
         activation: Activation = "silu",
+        heteroscedastic: bool = False,
         *,
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        sizes = (int(n_inputs), *(int(h) for h in hidden), int(n_outputs))
+        self.heteroscedastic = bool(heteroscedastic)
+        width = int(n_outputs) * (2 if self.heteroscedastic else 1)
+        sizes = (int(n_inputs), *(int(h) for h in hidden), width)
         if min(sizes) < 1 or n_members < 1:
             raise ValueError(f"layer sizes and n_members must be positive; got sizes {sizes} "
                              f"and n_members {n_members}")
         if activation not in _FUNCTIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}; got {activation!r}")
-        self.n_inputs, self.n_outputs, self.n_members = sizes[0], sizes[-1], int(n_members)
+        self.n_inputs, self.n_outputs, self.n_members = sizes[0], int(n_outputs), int(n_members)
         self.hidden = sizes[1:-1]
         self.activation: Activation = activation
         self._act: Callable[[Tensor], Tensor] = _FUNCTIONS[activation]
@@ -83,7 +88,7 @@ class MLPEnsemble(nn.Module):
         """JSON-safe constructor arguments."""
         return {"n_inputs": self.n_inputs, "n_outputs": self.n_outputs,
                 "n_members": self.n_members, "hidden": list(self.hidden),
-                "activation": self.activation}
+                "activation": self.activation, "heteroscedastic": self.heteroscedastic}
 
     def forward(self, x: Tensor) -> Tensor:
         """Evaluate every member.
@@ -93,7 +98,8 @@ class MLPEnsemble(nn.Module):
                 without a copy) or ``(E, n, d)`` (one batch per member).
 
         Returns:
-            Standardised outputs, shape ``(E, n, m)``.
+            Raw standardised outputs, shape ``(E, n, m)``, or ``(E, n, 2m)`` when
+            heteroscedastic (pass them to :meth:`split`).
         """
         h = x.expand(self.n_members, -1, -1) if x.dim() == 2 else x
         for weight, bias in zip(self.weights[:-1], self.biases[:-1], strict=True):
@@ -104,13 +110,26 @@ class MLPEnsemble(nn.Module):
         out = torch.baddbmm(bias.transpose(1, 2), weight.transpose(1, 2), h.transpose(1, 2))
         return out.transpose(1, 2)
 
+    def split(self, out: Tensor) -> tuple[Tensor, Tensor | None]:
+        """Raw outputs ``(E, n, width)`` -> means ``(E, n, m)`` and variances ``(E, n, m)``
+        (softplus of the raw variance units plus ``MIN_VARIANCE``; ``None`` unless
+        heteroscedastic), standardised units."""
+        m = self.n_outputs
+        if not self.heteroscedastic:
+            return out, None
+        return out[..., :m], functional.softplus(out[..., m:]) + MIN_VARIANCE
+
 
 class EnsembleSurrogate(Surrogate):
-    """A trained :class:`MLPEnsemble` with its scalers, names and training ranges.
+    """A trained :class:`MLPEnsemble` with its scalers, names, training ranges and
+    calibration.
 
-    ``predict`` returns the ensemble mean and the ensemble spread (sample standard
-    deviation over members, ddof=1) in the outcomes' original units. Computation runs in
-    float32 under ``torch.inference_mode`` in chunks of ``chunk_size`` rows.
+    ``predict`` returns the ensemble mean and the predictive standard deviation in the
+    outcomes' original units: the members' spread (model uncertainty, ddof=1) combined
+    with their mean predicted batch-to-batch scatter (heteroscedastic networks only), then
+    multiplied per outcome by ``std_scale`` (the calibration factor, 1 if uncalibrated).
+    Computation runs in float32 under ``torch.inference_mode`` in chunks of
+    ``chunk_size`` rows.
 
     Args:
         network: The trained ensemble (put in eval mode).
@@ -119,6 +138,10 @@ class EnsembleSurrogate(Surrogate):
         feature_names: ``d`` input names, in column order.
         outcome_names: ``m`` outcome names, in column order.
         training_ranges: Per feature ``(min, max)`` seen in training, original units.
+        std_scale: Per outcome factor on the standard deviation, shape ``(m,)``, positive.
+        log_inputs: Per feature, whether the network sees its logarithm (``(d,)`` bool;
+            the scaler then holds the log-scale mean and scale). Inputs at or below zero
+            are clamped to a tiny positive value first.
         chunk_size: Rows evaluated per forward pass (bounds memory for large batches).
 
     Raises:
@@ -133,6 +156,8 @@ class EnsembleSurrogate(Surrogate):
         feature_names: Sequence[str],
         outcome_names: Sequence[str],
         training_ranges: Mapping[str, tuple[float, float]] | None = None,
+        std_scale: Sequence[float] | np.ndarray | None = None,
+        log_inputs: Sequence[bool] | np.ndarray | None = None,
         *,
         chunk_size: int = 2048,
     ) -> None:
@@ -153,6 +178,15 @@ class EnsembleSurrogate(Surrogate):
         unknown = set(ranges) - set(self.feature_names)
         if unknown:
             raise ValueError(f"training ranges name unknown features: {sorted(unknown)}")
+        scale = np.ones(m) if std_scale is None else np.asarray(std_scale, dtype=np.float64)
+        if scale.shape != (m,) or not (np.isfinite(scale).all() and (scale > 0).all()):
+            raise ValueError(f"std_scale must hold {m} positive finite numbers; got {scale}")
+        self.std_scale = scale
+        logs = np.zeros(d, dtype=bool) if log_inputs is None else np.asarray(log_inputs, bool)
+        if logs.shape != (d,):
+            raise ValueError(f"log_inputs must hold {d} flags; got shape {logs.shape}")
+        self.log_inputs = logs
+        self._log_mask = torch.from_numpy(logs.copy()) if logs.any() else None
         self.training_ranges = {k: (float(v[0]), float(v[1])) for k, v in ranges.items()}
         self.network = network.eval()
         self.x_scaler, self.y_scaler = x_scaler, y_scaler
@@ -161,17 +195,37 @@ class EnsembleSurrogate(Surrogate):
         self._x_inv_scale = torch.tensor(1.0 / x_scaler.scale, dtype=torch.float32)
         self._y_mean = torch.tensor(y_scaler.mean, dtype=torch.float32)
         self._y_scale = torch.tensor(y_scaler.scale, dtype=torch.float32)
+        self._std_scale = torch.tensor(y_scaler.scale * scale, dtype=torch.float32)
 
     @property
     def n_members(self) -> int:
         """Ensemble size ``E``."""
         return self.network.n_members
 
+    @property
+    def heteroscedastic(self) -> bool:
+        """Whether the members predict the batch-to-batch scatter."""
+        return self.network.heteroscedastic
+
+    def with_std_scale(self, std_scale: Sequence[float] | np.ndarray) -> EnsembleSurrogate:
+        """The same model with another calibration factor per outcome (shares the network)."""
+        return EnsembleSurrogate(self.network, self.x_scaler, self.y_scaler, self.feature_names,
+                                 self.outcome_names, self.training_ranges, std_scale,
+                                 self.log_inputs, chunk_size=self.chunk_size)
+
+    def scaled_inputs(self, x: Tensor) -> Tensor:
+        """Inputs ``(n, d)`` float32 in original units -> what the network sees (log of the
+        ``log_inputs`` columns, then standardised)."""
+        if self._log_mask is not None:
+            x = torch.where(self._log_mask, x.clamp_min(1e-30).log(), x)
+        return (x - self._x_mean) * self._x_inv_scale
+
     def __repr__(self) -> str:
         arch = self.network.architecture
         return (f"EnsembleSurrogate(features={len(self.feature_names)}, "
                 f"outcomes={list(self.outcome_names)}, members={arch['n_members']}, "
-                f"hidden={arch['hidden']}, activation={arch['activation']!r})")
+                f"hidden={arch['hidden']}, activation={arch['activation']!r}, "
+                f"heteroscedastic={arch['heteroscedastic']})")
 
     def _as_tensor(self, X: np.ndarray) -> Tensor:
         """``(n, d)`` inputs as a float32 tensor, sharing memory with ``X`` when possible."""
@@ -180,19 +234,28 @@ class EnsembleSurrogate(Surrogate):
             array = array.copy()
         return torch.from_numpy(array)
 
-    def _members(self, x: Tensor) -> Tensor:
-        """Inputs ``(n, d)`` float32, original units -> members ``(E, n, m)`` standardised."""
-        return self.network((x - self._x_mean) * self._x_inv_scale)
+    def _members(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        """Inputs ``(n, d)`` float32, original units -> member means and variances
+        ``(E, n, m)``, standardised."""
+        return self.network.split(self.network(self.scaled_inputs(x)))
+
+    def _moments(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+        """Mean, member variance (ddof=1) and mean scatter variance, standardised."""
+        members, noise = self._members(x)
+        mu = members.mean(dim=0)
+        # Sample variance over members (ddof=1); written out because
+        # torch.std_mean over the leading axis is ~5x slower for small batches.
+        spread = (members - mu).square_().sum(dim=0).div_(self.n_members - 1)
+        return mu, spread, None if noise is None else noise.mean(dim=0)
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Ensemble mean and spread.
+        """Predictive mean and standard deviation.
 
         Args:
             X: Inputs, shape ``(n, n_features)``, ``feature_names`` order, original units.
 
         Returns:
-            ``(mean, std)``, each ``(n, n_outcomes)`` float64 in original units; ``std`` is
-            the standard deviation over members with ddof=1.
+            ``(mean, std)``, each ``(n, n_outcomes)`` float64 in original units.
 
         Raises:
             ValueError: ``X`` has the wrong shape.
@@ -204,18 +267,35 @@ class EnsembleSurrogate(Surrogate):
         with torch.inference_mode():
             for start in range(0, n, self.chunk_size):
                 stop = min(start + self.chunk_size, n)
-                members = self._members(x[start:stop])
-                mu = members.mean(dim=0)
-                # Sample variance over members (ddof=1); written out because
-                # torch.std_mean over the leading axis is ~5x slower for small batches.
-                var = (members - mu).square_().sum(dim=0).div_(self.n_members - 1)
+                mu, var, noise = self._moments(x[start:stop])
+                if noise is not None:
+                    var = var.add_(noise)
                 mean[start:stop] = (mu * self._y_scale + self._y_mean).numpy()
-                std[start:stop] = (var.sqrt_() * self._y_scale).numpy()
+                std[start:stop] = (var.sqrt_() * self._std_scale).numpy()
         return mean, std
 
-    def predict_members(self, X: np.ndarray) -> np.ndarray:
-        """Every member's prediction, ``(n_members, n, n_outcomes)`` float64, original units."""
+    def predict_components(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean and the two parts of the standard deviation, original units.
+
+        Returns:
+            ``(mean, model_std, scatter_std)``, each ``(n, n_outcomes)``: the members'
+            spread (what more data would shrink) and the predicted batch-to-batch scatter
+            (zeros unless heteroscedastic), both times ``std_scale``, so that
+            ``model_std**2 + scatter_std**2 == std**2`` of :meth:`predict`.
+        """
         x = self._as_tensor(X)
         with torch.inference_mode():
-            out = self._members(x) * self._y_scale + self._y_mean
+            mu, var, noise = self._moments(x)
+            mean = (mu * self._y_scale + self._y_mean).numpy().astype(np.float64)
+            model = (var.sqrt() * self._std_scale).numpy().astype(np.float64)
+            scatter = (np.zeros_like(model) if noise is None
+                       else (noise.sqrt() * self._std_scale).numpy().astype(np.float64))
+        return mean, model, scatter
+
+    def predict_members(self, X: np.ndarray) -> np.ndarray:
+        """Every member's mean prediction, ``(n_members, n, n_outcomes)`` float64, original
+        units."""
+        x = self._as_tensor(X)
+        with torch.inference_mode():
+            out = self._members(x)[0] * self._y_scale + self._y_mean
         return out.numpy().astype(np.float64)

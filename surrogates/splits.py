@@ -12,7 +12,8 @@ import numpy as np
 from surrogates.dataset import ProcessDataset
 from surrogates.errors import InputError
 
-__all__ = ["group_kfold", "group_split", "time_split"]
+__all__ = ["group_kfold", "group_split", "time_split", "train_valid_test",
+           "train_valid_test_indices"]
 
 
 def _check_fraction(valid_fraction: float) -> None:
@@ -48,6 +49,75 @@ def time_split(
     valid = np.sort(order[n - n_valid:])
     train = np.sort(order[: n - n_valid])
     return ds.subset(train), ds.subset(valid)
+
+
+def train_valid_test_indices(
+    ds: ProcessDataset, valid_fraction: float = 0.15, test_fraction: float = 0.15,
+    always_train: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row positions of :func:`train_valid_test`'s three parts, each sorted.
+
+    Args:
+        ds: The dataset.
+        valid_fraction: Share of the split rows used for validation.
+        test_fraction: Share of the split rows held out for testing.
+        always_train: Optional ``(n,)`` bool mask of rows that always go to training
+            (plant trials: deliberately unusual and few, they are what the model must
+            learn from, and as the newest rows they would otherwise all land in the
+            test part); the other rows are split by time.
+
+    Raises:
+        InputError: Fewer than 3 rows.
+        ValueError: A fraction outside (0, 1) or their sum not below 1.
+    """
+    _check_fraction(valid_fraction)
+    _check_fraction(test_fraction)
+    if valid_fraction + test_fraction >= 1.0:
+        raise ValueError("valid_fraction + test_fraction must be below 1; got "
+                         f"{valid_fraction} + {test_fraction}")
+    if always_train is not None and np.asarray(always_train, dtype=bool).any():
+        forced = np.asarray(always_train, dtype=bool)
+        if forced.shape != (ds.n_samples,):
+            raise ValueError(f"always_train needs shape ({ds.n_samples},); got {forced.shape}")
+        rest = np.flatnonzero(~forced)
+        tr, va, te = train_valid_test_indices(ds.subset(rest), valid_fraction, test_fraction)
+        return np.sort(np.concatenate([rest[tr], np.flatnonzero(forced)])), rest[va], rest[te]
+    n = ds.n_samples
+    if n < 3:
+        raise InputError(f"need at least 3 rows to train, validate and test; got {n}",
+                         hint="collect more batches or relax the log filters")
+    order = np.arange(n) if ds.timestamps is None else np.argsort(ds.timestamps, kind="stable")
+    n_test = min(max(1, round(n * test_fraction)), n - 2)
+    n_valid = min(max(1, round(n * valid_fraction)), n - n_test - 1)
+    n_train = n - n_test - n_valid
+    return (np.sort(order[:n_train]), np.sort(order[n_train:n_train + n_valid]),
+            np.sort(order[n_train + n_valid:]))
+
+
+def train_valid_test(
+    ds: ProcessDataset, valid_fraction: float = 0.15, test_fraction: float = 0.15
+) -> tuple[ProcessDataset, ProcessDataset, ProcessDataset]:
+    """Split by time into training, validation and test rows, oldest to newest.
+
+    The validation rows (early stopping, calibration) come just before the test rows (the
+    figures a model card reports), so the test rows are never trained or tuned on and
+    stand for the batches the plant will run next. Rows are ordered by ``ds.timestamps``
+    (stable) or by position; each part keeps the original row order.
+
+    Args:
+        ds: The dataset, ``n_samples >= 3``.
+        valid_fraction: Share of all rows used for validation, in (0, 1).
+        test_fraction: Share of all rows held out for testing, in (0, 1).
+
+    Returns:
+        ``(train, valid, test)``, each with at least one row.
+
+    Raises:
+        InputError: Fewer than 3 rows.
+        ValueError: A fraction outside (0, 1) or their sum not below 1.
+    """
+    train, valid, test = train_valid_test_indices(ds, valid_fraction, test_fraction)
+    return ds.subset(train), ds.subset(valid), ds.subset(test)
 
 
 def _group_codes(ds: ProcessDataset, need: int) -> tuple[np.ndarray, np.ndarray]:

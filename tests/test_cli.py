@@ -191,3 +191,30 @@ def test_impossible_due_date_exit_3_naming_the_order(tmp_path: Path) -> None:
     assert "RUSH-1" in result.output
     plans = pd.read_csv(out / "plans.csv")  # the plan with due dates relaxed is written
     assert set(plans["order"]) == {"RUSH-1"}
+
+
+def test_export_model_writes_onnx_that_matches_the_run_model(fast_scenario: Path,
+                                                             tmp_path: Path) -> None:
+    ort = pytest.importorskip("onnxruntime")
+    from surrogates.io import load_surrogate
+
+    out = tmp_path / "run"
+    assert invoke("train", fast_scenario, "--out", out, "--quiet").exit_code == 0
+    card = json.loads((out / "model" / "model_card.json").read_text())
+    assert card["mode"] == "pooled" and card["sensitivities"]["yield_pct"]
+    assert 0.0 <= card["metrics"]["yield_pct"]["coverage_90"] <= 1.0
+    target = tmp_path / "edge" / "reactor.onnx"
+    missing_dir = invoke("export-model", out, "--onnx", target)
+    assert missing_dir.exit_code == 2 and "--onnx" in missing_dir.output
+    target.parent.mkdir()
+    result = invoke("export-model", out, "--onnx", target)
+    assert result.exit_code == 0, result.output
+    surrogate = load_surrogate(out / "model")
+    X = np.asarray(list(surrogate.training_ranges.values()), dtype=np.float32).T
+    X = np.vstack([X, X.mean(axis=0, keepdims=True)]).astype(np.float32)
+    mean, std = ort.InferenceSession(str(target)).run(None, {"x": X})
+    ref_mean, ref_std = surrogate.predict(X)
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(std, ref_std, rtol=1e-5, atol=1e-5)
+    no_model = invoke("export-model", tmp_path, "--onnx", tmp_path / "x.onnx")
+    assert no_model.exit_code == 2 and "paretoplan train" in no_model.output

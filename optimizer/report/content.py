@@ -182,15 +182,19 @@ def metrics_table(run: Run) -> pd.DataFrame:
     m = run.model_metrics
     if m.empty:
         return pd.DataFrame()
-    cols = [("r2", "R²"), ("mae", "MAE"), ("rmse", "RMSE"), ("baseline_r2", "baseline R²"),
-            ("baseline_mae", "baseline MAE"), ("coverage_95", "95 % band coverage"),
+    base = run.baseline_name
+    level = run.coverage_level
+    cov_key = "coverage_90" if level == 0.9 else "coverage_95"
+    cols = [("r2", "R²"), ("mae", "MAE"), ("rmse", "RMSE"), ("baseline_r2", f"{base} R²"),
+            ("baseline_mae", f"{base} MAE"), ("ridge_r2", "ridge R²"),
+            (cov_key, f"{level:.0%} interval coverage"),
             ("mean_std", "mean std"), ("train_r2", "train R²")]
     out = pd.DataFrame(index=m.index)
     out.insert(0, "unit", [run.unit(str(n)) for n in m.index])
     for key, label in cols:
         if key in m:
             vals = m[key]
-            out[label] = [f"{v:.0%}" if key == "coverage_95" and pd.notna(v) else fmt(v, 3)
+            out[label] = [f"{v:.0%}" if key == cov_key and pd.notna(v) else fmt(v, 3)
                           for v in vals]
     return out.reset_index()
 
@@ -295,9 +299,11 @@ def make_figures(run: Run) -> list[ReportFigure]:
     if not metrics.empty and "r2" in metrics:
         out.append(ReportFigure(
             "model", "Accuracy on held-out batches",
-            "R² of the surrogate (ensemble mean) next to a ridge-regression baseline, on the"
-            " most recent batches, which the model never saw during training.",
-            _write(folder, "model_accuracy.png", lambda: rf.accuracy_figure(metrics))))
+            f"R² of the surrogate (ensemble mean) next to a {run.baseline_name} baseline"
+            " trained on the same rows, on the most recent batches, which neither model saw"
+            " during training.",
+            _write(folder, "model_accuracy.png",
+                   lambda: rf.accuracy_figure(metrics, baseline=run.baseline_name))))
     curves, cov = run.calibration_curves, run.coverage
     if curves or any(v is not None for v in cov.values()):
         out.append(ReportFigure(
@@ -306,14 +312,28 @@ def make_figures(run: Run) -> list[ReportFigure]:
             " means the ± values in the recipe table can be trusted.",
             _write(folder, "model_calibration.png",
                    lambda: rf.calibration_figure(
-                       {k: v for k, v in cov.items() if v is not None}, curves=curves))))
+                       {k: v for k, v in cov.items() if v is not None},
+                       nominal=run.coverage_level, curves=curves))))
     sens = run.sensitivities
     if sens is not None:
         out.append(ReportFigure(
             "model", "Sensitivities",
-            "How strongly each input moves each outcome, scaled per outcome; the numbers are"
-            " the model card's values.",
+            "How much each setpoint moves each outcome: the change of the prediction, in the"
+            " outcome's units, when the setpoint goes from its 5th to its 95th logged"
+            " percentile with the other inputs as in held-out batches (partial dependence)."
+            " Colours are scaled per outcome; check the signs against process knowledge.",
             _write(folder, "model_sensitivity.png", lambda: rf.sensitivity_figure(sens))))
+    pdp = run.partial_dependence
+    if pdp is not None:
+        units = {name: run.unit(name) for name in pdp}
+        for curve in pdp.values():
+            units.update({o: run.unit(o) for o in curve["mean"]})
+        out.append(ReportFigure(
+            "model", "Partial dependence",
+            "The curves behind the sensitivities: the mean prediction over held-out batches"
+            " as one setpoint moves across its logged range.",
+            _write(folder, "model_partial_dependence.png",
+                   lambda: rf.partial_dependence_figure(pdp, units))))
     hv = (run.run_info.get("convergence") or {}).get("hypervolume_per_generation") or []
     if len(hv) > 1:
         out.append(ReportFigure(

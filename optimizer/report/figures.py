@@ -31,6 +31,7 @@ __all__ = [
     "energy_figure",
     "gantt_figure",
     "parallel_coordinates_figure",
+    "partial_dependence_figure",
     "report_style",
     "sensitivity_figure",
 ]
@@ -169,12 +170,14 @@ def parallel_coordinates_figure(
     return fig
 
 
-def accuracy_figure(metrics: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
-    """Held-out R² per outcome, the surrogate next to the ridge baseline.
+def accuracy_figure(metrics: pd.DataFrame, *, baseline: str = "gradient boosting",
+                    ax: Axes | None = None) -> Figure:
+    """Held-out R² per outcome, the surrogate next to a baseline.
 
     Args:
         metrics: One row per outcome (index: outcome name) with columns ``r2`` and,
             when known, ``baseline_r2``.
+        baseline: Name of the baseline model, for the legend.
         ax: Draw into this axes instead of a new figure.
     """
     names = [str(n) for n in metrics.index]
@@ -187,7 +190,7 @@ def accuracy_figure(metrics: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
         ax.bar(x - 0.2, r2, 0.38, color=BLUE, label="surrogate (MLP ensemble)")
         if np.isfinite(base).any():
             ax.bar(x + 0.2, np.nan_to_num(base), 0.38, color=ORANGE,
-                   label="baseline (ridge)")
+                   label=f"baseline ({baseline})")
         for xi, v in zip(x, r2, strict=True):
             if np.isfinite(v):
                 ax.text(xi - 0.2, max(v, 0) + 0.01, f"{v:.2f}", ha="center", va="bottom",
@@ -246,7 +249,7 @@ def calibration_figure(coverage: Mapping[str, float], *, nominal: float = 0.95,
                         color="white", fontweight="bold")
         ax.set_xticks(x, names, rotation=20, ha="right")
         ax.set_ylim(0, 1.1)
-        ax.set_ylabel("held-out rows inside mean ± 1.96·std [–]")
+        ax.set_ylabel(f"held-out rows inside the {nominal:.0%} interval [–]")
         ax.set_title("Calibration of the uncertainty")
         ax.legend(handles=[*ax.get_legend_handles_labels()[0],
                            Patch(color=GREEN, label="calibrated"),
@@ -280,6 +283,43 @@ def sensitivity_figure(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure
         ax.set_yticks(range(data.shape[0]), [str(i) for i in table.index])
         fig.colorbar(image, ax=ax, label="relative sensitivity [–]", shrink=0.85)
         ax.set_title("Sensitivity of each outcome to each input")
+    return fig
+
+
+def partial_dependence_figure(
+    curves: Mapping[str, Mapping[str, Any]],
+    units: Mapping[str, str] | None = None,
+) -> Figure:
+    """Partial-dependence curves: one row per outcome, one column per input.
+
+    Args:
+        curves: ``{input: {"grid": [...], "mean": {outcome: [...]}, "std": {...}}}`` as the
+            model card's ``partial_dependence``.
+        units: Unit of each input and outcome, for the axis labels.
+    """
+    units = units or {}
+    inputs = list(curves)
+    outcomes = list(next(iter(curves.values()))["mean"]) if inputs else []
+    with report_style():
+        fig, axes = plt.subplots(len(outcomes), len(inputs), squeeze=False, sharey="row",
+                                 figsize=(2.3 * len(inputs) + 0.8, 1.9 * len(outcomes) + 0.6),
+                                 layout="constrained")
+        for i, name in enumerate(inputs):
+            grid = np.asarray(curves[name]["grid"], dtype=float)
+            for j, outcome in enumerate(outcomes):
+                ax = axes[j, i]
+                mean = np.asarray(curves[name]["mean"][outcome], dtype=float)
+                std = np.asarray(curves[name].get("std", {}).get(outcome, np.zeros_like(mean)),
+                                 dtype=float)
+                ax.fill_between(grid, mean - std, mean + std, color=SKY, alpha=0.35,
+                                linewidth=0)
+                ax.plot(grid, mean, color=BLUE, linewidth=1.6)
+                ax.grid(True, alpha=0.3)
+                if j == len(outcomes) - 1:
+                    ax.set_xlabel(axis_label(name, units.get(name, "")))
+                if i == 0:
+                    ax.set_ylabel(axis_label(outcome, units.get(outcome, "")))
+        fig.suptitle("Partial dependence on held-out batches (band: ± mean predicted std)")
     return fig
 
 

@@ -182,7 +182,23 @@ def _section_model(run: Run, figs: list[ReportFigure]) -> str:
         facts.append(("architecture", ", ".join(f"{k} {v}" for k, v in arch.items()
                                                 if not isinstance(v, dict | list)
                                                 or k == "hidden")))
-    for key, label in (("n_train", "training rows"), ("n_valid", "held-out rows")):
+    if card.get("mode"):
+        facts.append(("training mode", f"{card['mode']}: {card.get('mode_reason', '')}"))
+    tuning = card.get("fine_tuning")
+    if isinstance(tuning, dict) and tuning.get("kept"):
+        facts.append(("fine-tuning", f"{tuning.get('rows')} rows of the planned line; kept"
+                      f" the {tuning['kept']} model (validation MSE"
+                      f" {fmt(tuning.get('valid_mse_pretrained'))} pretrained,"
+                      f" {fmt(tuning.get('valid_mse_fine_tuned'))} fine-tuned)"))
+    data = card.get("data")
+    if isinstance(data, dict):
+        if data.get("span"):
+            facts.append(("data span", " to ".join(map(str, data["span"]))))
+        if isinstance(data.get("lines"), dict):
+            facts.append(("rows per line", ", ".join(f"{k}: {v}"
+                                                     for k, v in data["lines"].items())))
+    for key, label in (("n_train", "training rows"), ("n_valid", "validation rows"),
+                       ("n_test", "test rows")):
         if key in card:
             facts.append((label, fmt(card[key])))
     val = card.get("validation")

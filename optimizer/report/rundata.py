@@ -330,12 +330,41 @@ class Run:
         return out or None
 
     @property
+    def coverage_level(self) -> float:
+        """Nominal level of the interval whose coverage :attr:`coverage` reports (0.9 for
+        cards with calibrated uncertainty, 0.95 for older ones)."""
+        unc = self.model_card.get("uncertainty") or {}
+        if "coverage_90" in unc or "coverage_90" in self.model_metrics:
+            return 0.9
+        return 0.95
+
+    @property
     def coverage(self) -> dict[str, float | None]:
-        """Share of held-out rows inside mean ± 1.96·std, per outcome."""
+        """Share of held-out rows inside the nominal interval (:attr:`coverage_level`),
+        per outcome."""
         cov = ((self.model_card.get("uncertainty") or {}).get("coverage") or {})
-        if not cov and "coverage_95" in self.model_metrics:
-            cov = self.model_metrics["coverage_95"].to_dict()
+        key = "coverage_90" if self.coverage_level == 0.9 else "coverage_95"
+        if not cov and key in self.model_metrics:
+            cov = self.model_metrics[key].to_dict()
         return {str(k): _finite(v) for k, v in cov.items()}
+
+    @property
+    def partial_dependence(self) -> dict[str, Any] | None:
+        """Partial-dependence curves from the model card (``{input: {"grid", "mean",
+        "std"}}``), if it holds them."""
+        curves = self.model_card.get("partial_dependence")
+        if not isinstance(curves, dict) or not curves:
+            return None
+        ok = all(isinstance(c, dict) and isinstance(c.get("grid"), list)
+                 and isinstance(c.get("mean"), dict) for c in curves.values())
+        return curves if ok else None
+
+    @property
+    def baseline_name(self) -> str:
+        """Short name of the model card's baseline."""
+        model = str((self.model_card.get("baseline") or {}).get("model", ""))
+        return "gradient boosting" if "GradientBoosting" in model else (
+            "ridge" if "ridge" in model.lower() else "baseline")
 
     @property
     def data_quality_columns(self) -> pd.DataFrame:
@@ -432,7 +461,9 @@ class Run:
             for item in self.data_quality.get(key) or []:
                 add("data", _warning_text(item, prefix=key))
         metrics = self.model_metrics
-        for name, row in metrics.iterrows():
+        # cards written since calibration came in state their own model warnings
+        own_warnings = isinstance(self.model_card.get("warnings"), list)
+        for name, row in ([] if own_warnings else metrics.iterrows()):
             r2 = _finite(row.get("r2"))
             base = _finite(row.get("baseline_r2"))
             if r2 is not None and r2 < POOR_R2:
@@ -441,7 +472,7 @@ class Run:
             elif r2 is not None and base is not None and r2 < base - 0.02:
                 add("model", f"The surrogate predicts {name} worse than the ridge baseline"
                     f" (R² {r2:.2f} vs {base:.2f}); retrain with more epochs or members.")
-        for name, cov in self.coverage.items():
+        for name, cov in ({} if own_warnings else self.coverage).items():
             if cov is not None and cov < 0.95 - COVERAGE_SLACK:
                 add("model", f"The uncertainty of {name} is overconfident: only {cov:.0%} of"
                     " held-out rows fall inside the 95 % band; read ± values as too narrow.")

@@ -37,18 +37,21 @@ def test_baseline_metrics_are_reported_and_beaten(trained: FitResult) -> None:
     for name in OUTCOMES:
         m = trained.metrics[name]
         assert {"r2", "mae", "rmse", "baseline_r2", "baseline_mae", "baseline_rmse",
-                "coverage_95", "mean_std", "train_r2"} <= set(m)
-        assert m["r2"] > m["baseline_r2"] + 0.05
-        assert m["mae"] < m["baseline_mae"]
-        assert 0.0 <= m["coverage_95"] <= 1.0 and m["mean_std"] > 0
+                "ridge_r2", "ridge_mae", "ridge_rmse", "coverage_90", "coverage_95",
+                "mean_std", "train_r2"} <= set(m)
+        # ridge cannot follow the curvature; gradient boosting comes close on 3 smooth
+        # inputs with 420 rows, and the network must at least match it
+        assert m["r2"] > m["ridge_r2"] + 0.05 and m["mae"] < m["ridge_mae"]
+        assert m["r2"] > m["baseline_r2"] - 0.01
+        assert 0.0 <= m["coverage_90"] <= m["coverage_95"] <= 1.0 and m["mean_std"] > 0
 
 
 def test_training_record(trained: FitResult, dataset: ProcessDataset) -> None:
-    assert (trained.n_train, trained.n_valid) == (480, 120)
+    assert (trained.n_train, trained.n_valid, trained.n_test) == (420, 90, 90)
     assert len(trained.history) == trained.epochs_run <= SMALL.max_epochs
     assert len(trained.member_best_epochs) == SMALL.n_members
     assert trained.best_epoch == max(trained.member_best_epochs) <= trained.epochs_run
-    assert trained.validation_scheme == "time-ordered, most recent 20% held out"
+    assert trained.validation_scheme == "time-ordered, most recent 18% held out"
     assert trained.surrogate.training_ranges["temp"][0] >= -1.0
     assert trained.seconds > 0
 
@@ -132,10 +135,18 @@ def test_model_card_is_json_safe_and_complete(trained: FitResult) -> None:
     text = json.dumps(card, allow_nan=False)
     back = json.loads(text)
     assert back["features"] == ["temp", "time", "idle"] and back["outcomes"] == list(OUTCOMES)
-    assert back["validation"]["scheme"] == "time-ordered, most recent 20% held out"
-    assert (back["n_train"], back["n_valid"]) == (480, 120)
+    assert back["validation"]["scheme"] == "time-ordered, most recent 18% held out"
+    assert (back["n_train"], back["n_valid"], back["n_test"]) == (420, 90, 90)
     assert back["metrics"]["yield"]["r2"] > 0.95
     assert set(back["baseline"]["metrics"]["yield"]) == {"r2", "mae", "rmse"}
+    assert set(back["baselines"]["ridge"]["metrics"]["yield"]) == {"r2", "mae", "rmse"}
+    assert "HistGradientBoosting" in back["baseline"]["model"]
+    cal = back["calibration"]
+    assert set(cal["std_scale"]) == set(OUTCOMES) and all(v > 0 for v in cal["std_scale"].values())
+    assert cal["outcomes"]["yield"]["nominal"] == [0.5, 0.68, 0.8, 0.9, 0.95]
+    assert back["uncertainty"]["coverage"]["yield"] == back["metrics"]["yield"]["coverage_90"]
+    assert isinstance(back["warnings"], list)
+    assert back["fine_tuning"]["method"].startswith("none")
     assert back["architecture"]["hidden"] == [32, 32]
     assert back["training"]["best_epoch"] == trained.best_epoch
     assert back["training_ranges"]["temp"][0] < back["training_ranges"]["temp"][1]
@@ -144,7 +155,8 @@ def test_model_card_is_json_safe_and_complete(trained: FitResult) -> None:
 
 
 def test_real_data_concrete_grouped_by_mix() -> None:
-    """UCI concrete (Yeh 1998), whole mixes held out: the network beats ridge clearly."""
+    """UCI concrete (Yeh 1998), whole mixes held out: the network beats ridge clearly (the
+    cross-validated comparison with gradient boosting is benchmarks/bench_concrete.py)."""
     try:
         frame = pd.read_csv(CONCRETE)
     except FileNotFoundError:
@@ -158,7 +170,8 @@ def test_real_data_concrete_grouped_by_mix() -> None:
     result = fit_ensemble(train, valid, config)
     m = result.metrics["strength_mpa"]
     assert result.validation_scheme.startswith("grouped, whole groups held out")
-    assert m["r2"] > 0.82 and m["baseline_r2"] < 0.7 and m["mae"] < 5.0, m
+    assert m["r2"] > 0.82 and m["ridge_r2"] < 0.7 and m["mae"] < 5.0, m
+    assert m["baseline_r2"] > 0.8  # gradient boosting is a strong baseline here
 
 
 def test_surrogates_import_no_optimiser_code() -> None:

@@ -133,6 +133,9 @@ def flip_byte(directory: Path) -> None:
     # NaN weights, checksum updated
     (lambda d: rewrite_weights(d, {"weights.1": torch.full((4, 32, 32), float("nan"))}),
      WEIGHTS_FILE, "non-finite"),
+    # a negative calibration factor, checksum updated
+    (lambda d: rewrite_weights(d, {"std_scale": torch.tensor([1.0, -1.0], dtype=torch.float64)}),
+     JSON_FILE, "std_scale must hold 2 positive"),
     # scaler in JSON edited
     (lambda d: edit_json(d, lambda j: j["scalers"]["x"]["mean"].__setitem__(0, 1.5)),
      JSON_FILE, "x scaler in model.json differs"),
@@ -151,3 +154,64 @@ def test_bad_model_files_raise_model_file_error(saved: Path, damage, file: str, 
 def test_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError, match="not found"):
         load_surrogate(tmp_path / "nowhere")
+
+
+def test_calibration_and_variance_heads_survive_the_round_trip(trained: FitResult,
+                                                              saved: Path) -> None:
+    loaded = load_surrogate(saved)
+    assert loaded.heteroscedastic and trained.surrogate.heteroscedastic
+    np.testing.assert_array_equal(loaded.std_scale, trained.surrogate.std_scale)
+    assert json.loads((saved / JSON_FILE).read_text())["architecture"]["heteroscedastic"]
+
+
+def test_version_1_files_still_load(trained: FitResult, tmp_path: Path) -> None:
+    """A file written before variance heads and calibration (format 1) reads as a plain
+    ensemble with calibration factor 1."""
+    from surrogates.fit import fit_ensemble
+    from surrogates.splits import time_split
+
+    from .conftest import TINY, make_dataset
+
+    train, valid = time_split(make_dataset(100))
+    plain = fit_ensemble(train, valid, TINY.model_copy(update={"heteroscedastic": False}),
+                         baselines=False).surrogate.with_std_scale([1.0, 1.0])
+    directory = tmp_path / "v1"
+    save_surrogate(plain, directory)
+    rewrite_weights(directory, {"std_scale": None, "x_log": None})
+    edit_json(directory, lambda d: (d.update(format_version=1),
+                                    d["architecture"].pop("heteroscedastic"),
+                                    d["weights"]["tensors"].pop("std_scale"),
+                                    d["weights"]["tensors"].pop("x_log")))
+    loaded = load_surrogate(directory)
+    X = valid.X[:5]
+    np.testing.assert_array_equal(loaded.predict(X)[1], plain.predict(X)[1])
+    assert not loaded.heteroscedastic
+
+
+
+def test_log_inputs_survive_the_round_trip_and_the_onnx_export(tmp_path: Path) -> None:
+    from surrogates.dataset import ProcessDataset
+    from surrogates.fit import fit_ensemble
+    from surrogates.splits import time_split
+
+    from .conftest import TINY
+
+    rng = np.random.default_rng(0)
+    age = rng.choice([1.0, 3, 7, 28, 90, 365], 300)
+    X = np.column_stack([age, rng.uniform(-1, 1, 300)])
+    ds = ProcessDataset(X, np.log(X[:, :1]) * 10 + X[:, 1:], ("age", "w"), ("s",))
+    train, valid = time_split(ds)
+    surrogate = fit_ensemble(train, valid, TINY, baselines=False).surrogate
+    assert surrogate.log_inputs.tolist() == [True, False]
+    save_surrogate(surrogate, tmp_path / "m")
+    loaded = load_surrogate(tmp_path / "m")
+    assert loaded.log_inputs.tolist() == [True, False]
+    np.testing.assert_array_equal(loaded.predict(X[:20])[0], surrogate.predict(X[:20])[0])
+    ort = pytest.importorskip("onnxruntime")
+    from surrogates.onnx_export import export_onnx
+
+    path = export_onnx(surrogate, tmp_path / "m.onnx")
+    mean, std = ort.InferenceSession(str(path)).run(None, {"x": X[:50].astype(np.float32)})
+    ref_mean, ref_std = surrogate.predict(X[:50])
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(std, ref_std, rtol=1e-5, atol=1e-5)

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from surrogates.dataset import ProcessDataset
 from surrogates.errors import InputError
-from surrogates.splits import group_kfold, group_split, time_split
+from surrogates.splits import (
+    group_kfold,
+    group_split,
+    time_split,
+    train_valid_test,
+    train_valid_test_indices,
+)
 
 
 def dataset(n: int, times: np.ndarray | None = None,
@@ -106,3 +112,29 @@ def test_group_kfold_rejects_too_few_groups_or_folds() -> None:
         group_kfold(ds, n_splits=4)
     with pytest.raises(ValueError, match="n_splits"):
         group_kfold(ds, n_splits=1)
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(3, 400), valid=st.floats(0.01, 0.5), test=st.floats(0.01, 0.45),
+       seed=st.integers(0, 2**16))
+def test_train_valid_test_partitions_rows_oldest_to_newest(n: int, valid: float, test: float,
+                                                          seed: int) -> None:
+    hours = np.random.default_rng(seed).permutation(n)
+    times = np.datetime64("2025-03-01") + hours * np.timedelta64(1, "h")
+    ds = dataset(n, times)
+    tr, va, te = train_valid_test_indices(ds, valid, test)
+    assert min(len(tr), len(va), len(te)) >= 1
+    np.testing.assert_array_equal(np.sort(np.concatenate([tr, va, te])), np.arange(n))
+    assert hours[tr].max() < hours[va].min() and hours[va].max() < hours[te].min()
+    if n >= 40:
+        assert abs(len(te) - n * test) <= 1 and abs(len(va) - n * valid) <= 1
+
+
+def test_train_valid_test_sizes_and_errors() -> None:
+    train, valid, test = train_valid_test(dataset(100), 0.15, 0.15)
+    assert (train.n_samples, valid.n_samples, test.n_samples) == (70, 15, 15)
+    np.testing.assert_array_equal(test.X[:, 0], np.arange(85, 100))
+    with pytest.raises(InputError, match="at least 3 rows"):
+        train_valid_test(dataset(2))
+    with pytest.raises(ValueError, match="below 1"):
+        train_valid_test(dataset(10), 0.5, 0.5)

@@ -43,3 +43,16 @@ def test_json_round_trip_is_exact(X: np.ndarray) -> None:
 def test_from_dict_rejects(data: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         Standardizer.from_dict(data)
+
+
+
+def test_log_columns_picks_positive_skewed_columns_spanning_decades() -> None:
+    from surrogates.transforms import log_columns
+
+    rng = np.random.default_rng(0)
+    age = rng.choice([1, 3, 7, 14, 28, 28, 28, 56, 90, 180, 365], 500).astype(float)
+    uniform = rng.uniform(150, 200, 500)  # narrow span: stays linear
+    wide_uniform = rng.uniform(1, 100, 500)  # a decade but not skewed: log would skew it
+    with_zeros = np.where(rng.random(500) < 0.3, 0.0, age)  # zeros: cannot be logged
+    X = np.column_stack([age, uniform, wide_uniform, with_zeros])
+    assert log_columns(X).tolist() == [True, False, False, False]
