@@ -15,15 +15,11 @@ from pymoo.core.repair import Repair
 from pymoo.operators.crossover.sbx import SBX
 from pymoo.operators.mutation.pm import PM
 
+from optimizer.nsga2 import binary_tournament as array_tournament
+from optimizer.nsga2 import nsga2
 from optimizer.problem import SurrogateProblem
 from optimizer.scenario import Scenario
-from optimizer.search import (
-    _binary_tournament,
-    _HypervolumeTracker,
-    _initial_population,
-    _nsga2,
-    run_search,
-)
+from optimizer.search import _HypervolumeTracker, _initial_population, run_search
 from optimizer.support import SupportIndex
 from tests.test_search import AnalyticSurrogate
 
@@ -93,7 +89,7 @@ def test_array_nsga2_makes_the_same_decisions_as_stock_pymoo(case: dict, seed: i
     stock = NSGA2(pop_size=40, sampling=Population.new("X", X0),
                   crossover=SBX(prob=0.9, eta=15), mutation=PM(eta=20),
                   repair=_PlainRepair(), eliminate_duplicates=True)
-    ours = _drive(_nsga2(40, X0), _problem(**case), 25, seed)
+    ours = _drive(nsga2(40, X0), _problem(**case), 25, seed)
     theirs = _drive(stock, _problem(**case), 25, seed)
     assert len(ours) == len(theirs) == 25
     for gen, (a, b) in enumerate(zip(ours, theirs, strict=True)):
@@ -103,7 +99,7 @@ def test_array_nsga2_makes_the_same_decisions_as_stock_pymoo(case: dict, seed: i
 
 def test_evaluator_violation_matches_pymoo_formula() -> None:
     problem = _problem(constraint_upper=1.0, trust=True)
-    algorithm = _nsga2(30, np.random.default_rng(3).uniform(problem.xl, problem.xu,
+    algorithm = nsga2(30, np.random.default_rng(3).uniform(problem.xl, problem.xu,
                                                              size=(30, 2)))
     algorithm.setup(problem, termination=("n_gen", 2), seed=0, verbose=False)
     pop = algorithm.ask()
@@ -139,7 +135,7 @@ def test_tournament_matches_pymoo_with_ties() -> None:
 
     tie_winners = set()
     for seed in range(8):
-        mine = _binary_tournament(population(), P, random_state=np.random.default_rng(seed))
+        mine = array_tournament(population(), P, random_state=np.random.default_rng(seed))
         theirs = binary_tournament(population(), P, algorithm=_Algo(seed))
         np.testing.assert_array_equal(mine, theirs)
         assert mine[2, 0] == mine[3, 0] == 4 and mine[4, 0] == mine[5, 0] == 2
