@@ -37,6 +37,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log-age", action="store_true")
+    parser.add_argument("--valid", type=float, default=0.15,
+                        help="share of the training mixes for early stopping/calibration")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=JSON",
                         help="override surrogate settings, e.g. --set bootstrap=true")
     args = parser.parse_args()
@@ -56,7 +58,7 @@ def main() -> None:
           f", settings {args.set or 'default'}\n")
     scores = {"network": [], "gradient boosting": [], "ridge": [], "coverage_90": []}
     for k, (train_idx, test_idx) in enumerate(group_kfold(ds, args.folds, seed=args.seed)):
-        train, valid = group_split(ds.subset(train_idx), 0.15, seed=args.seed)
+        train, valid = group_split(ds.subset(train_idx), args.valid, seed=args.seed)
         test = ds.subset(test_idx)
         fit = fit_ensemble(train, valid, config, test=test)
         m = fit.metrics["strength_mpa"]

@@ -35,6 +35,10 @@ class EnsembleConfig(BaseModel):
                                                  "inputs that span a decade or more and are "
                                                  "skewed on the raw scale (ages, residence "
                                                  "times); 'never' keeps every input linear.")
+    bounded_mean: bool = Field(True, description="Predict the mean at the input clamped "
+                               "into the training ranges (the uncertainty still grows "
+                               "outside them), so the mean never runs away where the "
+                               "logs have no data.")
     calibrate: bool = Field(True, description="Scale each outcome's standard deviation so "
                             "that 90% of the validation rows fall inside the nominal 90% "
                             "interval (checked again on the later test rows).")

@@ -354,7 +354,8 @@ def _finish(
     train, valid, test = parts
     x_scaler, y_scaler, logs = scalers
     surrogate = EnsembleSurrogate(network, x_scaler, y_scaler, train.feature_names,
-                                  train.outcome_names, ranges, log_inputs=logs)
+                                  train.outcome_names, ranges, log_inputs=logs,
+                                  clamp_inputs=config.bounded_mean)
     scale = calibration_scale(surrogate, valid) if config.calibrate else np.ones(
         train.n_outcomes)
     surrogate = surrogate.with_std_scale(scale)

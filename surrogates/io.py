@@ -80,6 +80,7 @@ class ModelFileInfo(BaseModel):
     training_ranges: dict[str, tuple[float, float]]
     weights: _Weights
     versions: dict[str, str] = Field(default_factory=dict)
+    prediction: dict[str, bool] = Field(default_factory=dict)
     created_utc: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
@@ -144,6 +145,7 @@ def save_surrogate(
         "weights": {"file": WEIGHTS_FILE, "sha256": hashlib.sha256(blob).hexdigest(),
                     "tensors": {k: list(t.shape) for k, t in tensors.items()}},
         "versions": package_versions(),
+        "prediction": {"clamp_inputs": surrogate.clamp_inputs},
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "metadata": dict(metadata or {}),
     }
@@ -271,6 +273,7 @@ def load_surrogate(directory: Path) -> EnsembleSurrogate:
             raise _error("tensor 'x_log' must hold 0 or 1 per input", weights_path)
         return EnsembleSurrogate(network, x_scaler, y_scaler, info.feature_names,
                                  info.outcome_names, info.training_ranges, std_scale,
-                                 None if x_log is None else x_log.astype(bool))
+                                 None if x_log is None else x_log.astype(bool),
+                                 bool(info.prediction.get("clamp_inputs", False)))
     except ValueError as exc:
         raise _error(str(exc), json_path) from None

@@ -142,6 +142,10 @@ class EnsembleSurrogate(Surrogate):
         log_inputs: Per feature, whether the network sees its logarithm (``(d,)`` bool;
             the scaler then holds the log-scale mean and scale). Inputs at or below zero
             are clamped to a tiny positive value first.
+        clamp_inputs: Predict the mean (and the scatter) at the input clamped into the
+            training ranges, so the mean never runs away outside the data (as a tree
+            ensemble's does not); the members' spread is still taken at the input as
+            given, so the uncertainty keeps growing with the distance from the data.
         chunk_size: Rows evaluated per forward pass (bounds memory for large batches).
 
     Raises:
@@ -158,6 +162,7 @@ class EnsembleSurrogate(Surrogate):
         training_ranges: Mapping[str, tuple[float, float]] | None = None,
         std_scale: Sequence[float] | np.ndarray | None = None,
         log_inputs: Sequence[bool] | np.ndarray | None = None,
+        clamp_inputs: bool = False,
         *,
         chunk_size: int = 2048,
     ) -> None:
@@ -188,6 +193,11 @@ class EnsembleSurrogate(Surrogate):
         self.log_inputs = logs
         self._log_mask = torch.from_numpy(logs.copy()) if logs.any() else None
         self.training_ranges = {k: (float(v[0]), float(v[1])) for k, v in ranges.items()}
+        self.clamp_inputs = bool(clamp_inputs)
+        self._lower = torch.tensor([self.training_ranges.get(n, (-np.inf, np.inf))[0]
+                                    for n in self.feature_names], dtype=torch.float32)
+        self._upper = torch.tensor([self.training_ranges.get(n, (-np.inf, np.inf))[1]
+                                    for n in self.feature_names], dtype=torch.float32)
         self.network = network.eval()
         self.x_scaler, self.y_scaler = x_scaler, y_scaler
         self.chunk_size = int(chunk_size)
@@ -211,7 +221,8 @@ class EnsembleSurrogate(Surrogate):
         """The same model with another calibration factor per outcome (shares the network)."""
         return EnsembleSurrogate(self.network, self.x_scaler, self.y_scaler, self.feature_names,
                                  self.outcome_names, self.training_ranges, std_scale,
-                                 self.log_inputs, chunk_size=self.chunk_size)
+                                 self.log_inputs, self.clamp_inputs,
+                                 chunk_size=self.chunk_size)
 
     def scaled_inputs(self, x: Tensor) -> Tensor:
         """Inputs ``(n, d)`` float32 in original units -> what the network sees (log of the
@@ -240,7 +251,22 @@ class EnsembleSurrogate(Surrogate):
         return self.network.split(self.network(self.scaled_inputs(x)))
 
     def _moments(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
-        """Mean, member variance (ddof=1) and mean scatter variance, standardised."""
+        """Mean, member variance (ddof=1) and mean scatter variance, standardised; with
+        ``clamp_inputs`` the mean and scatter at the clamped input, the variance at the
+        input as given."""
+        if self.clamp_inputs:
+            inside = torch.minimum(torch.maximum(x, self._lower), self._upper)
+            outside = (inside != x).any(dim=1)
+            members, noise = self._members(inside)
+            mu = members.mean(dim=0)
+            if bool(outside.any()):
+                members = members.clone()
+                members[:, outside] = self._members(x[outside])[0]
+                mu_out = members.mean(dim=0)
+                spread = (members - mu_out).square_().sum(dim=0).div_(self.n_members - 1)
+            else:
+                spread = (members - mu).square().sum(dim=0).div_(self.n_members - 1)
+            return mu, spread, None if noise is None else noise.mean(dim=0)
         members, noise = self._members(x)
         mu = members.mean(dim=0)
         # Sample variance over members (ddof=1); written out because
@@ -294,8 +320,10 @@ class EnsembleSurrogate(Surrogate):
 
     def predict_members(self, X: np.ndarray) -> np.ndarray:
         """Every member's mean prediction, ``(n_members, n, n_outcomes)`` float64, original
-        units."""
+        units (at the clamped input with ``clamp_inputs``)."""
         x = self._as_tensor(X)
+        if self.clamp_inputs:
+            x = torch.minimum(torch.maximum(x, self._lower), self._upper)
         with torch.inference_mode():
             out = self._members(x)[0] * self._y_scale + self._y_mean
         return out.numpy().astype(np.float64)

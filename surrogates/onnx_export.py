@@ -43,13 +43,24 @@ class _Predictor(nn.Module):
         self.members = surrogate.n_members
         self.register_buffer("log_mask", torch.from_numpy(surrogate.log_inputs.copy()))
         self.any_log = bool(surrogate.log_inputs.any())
+        self.clamp = surrogate.clamp_inputs
+        self.register_buffer("lower", surrogate._lower.clone())
+        self.register_buffer("upper", surrogate._upper.clone())
 
-    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    def _split(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
         if self.any_log:
             x = torch.where(self.log_mask, x.clamp_min(1e-30).log(), x)
-        mu, noise = self.network.split(self.network((x - self.x_mean) * self.x_inv_scale))
+        return self.network.split(self.network((x - self.x_mean) * self.x_inv_scale))
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        if self.clamp:  # mean and scatter inside the training box, spread at x itself
+            mu, noise = self._split(torch.minimum(torch.maximum(x, self.lower), self.upper))
+            raw, _ = self._split(x)
+        else:
+            mu, noise = self._split(x)
+            raw = mu
         mean = mu.mean(dim=0)
-        var = (mu - mean).square().sum(dim=0) / (self.members - 1)
+        var = (raw - raw.mean(dim=0)).square().sum(dim=0) / (self.members - 1)
         if noise is not None:
             var = var + noise.mean(dim=0)
         return mean * self.y_scale + self.y_mean, var.sqrt() * self.std_scale

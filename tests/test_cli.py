@@ -125,8 +125,13 @@ def test_run_writes_the_run_folder_and_is_reproducible(fast_scenario: Path,
     result = invoke("run", fast_scenario, "--out", out, "--quiet")
     assert result.exit_code == 0, result.output
     for name in ("run.json", "data_quality.json", "pareto.csv", "model/model.safetensors",
-                 "model/model.json", "model/model_card.json", "figures/pareto_front.png"):
+                 "model/model.json", "model/model_card.json", "figures/pareto_front.png",
+                 "figures/model_sensitivity.png", "figures/model_partial_dependence.png",
+                 "figures/model_calibration.png"):
         assert (out / name).is_file(), name
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Sensitivities" in html and "Partial dependence" in html
+    assert "90% interval coverage" in html and "gradient boosting R²" in html
     run = json.loads((out / "run.json").read_text())
     for key in ("scenario", "seed", "versions", "data_hash", "timings", "summary", "warnings"):
         assert key in run

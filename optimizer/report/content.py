@@ -170,6 +170,8 @@ def data_quality_facts(run: Run) -> list[tuple[str, str]]:
     skip = {"rows_read", "rows_kept", "rows_dropped", "dropped", "columns", "warnings",
             "drift", "stuck", "training_ranges", "rows", "dropped_by_reason", "time_span",
             "rows_by_line"}
+    if not dq.get("trial_rows"):  # no trial marker, or no trial rows: nothing to say
+        skip |= {"trial_column", "trial_rows", "trial_rows_kept"}
     for key, value in dq.items():
         if key not in skip and value is not None and not isinstance(value, dict | list):
             text = fmt(value)

@@ -194,3 +194,25 @@ def test_training_threads_one_for_small_networks_and_settings_restored() -> None
     train, valid = time_split(make_dataset(100))
     fit_ensemble(train, valid, TINY.model_copy(update={"threads": 1}))
     assert torch.get_num_threads() == before
+
+
+def test_bounded_mean_stays_at_the_edge_of_the_data_while_std_grows(
+        trained: FitResult) -> None:
+    s = trained.surrogate
+    assert s.clamp_inputs
+    lo = np.array([s.training_ranges[n][0] for n in s.feature_names])
+    hi = np.array([s.training_ranges[n][1] for n in s.feature_names])
+    edge = np.column_stack([hi[0], 0.0, 0.0]).repeat(3, axis=0)
+    far = edge.copy()
+    far[:, 0] = [hi[0], hi[0] + 1.0, hi[0] + 5.0]
+    mean_edge, std_edge = s.predict(edge)
+    mean_far, std_far = s.predict(far)
+    np.testing.assert_allclose(mean_far, mean_edge, rtol=1e-6)
+    assert std_far[2, 0] > 2 * std_edge[2, 0] and std_far[2, 1] > 2 * std_edge[2, 1]
+    # a mixed batch: rows inside are untouched by the rows outside
+    inside = np.array([[0.1, -0.2, 0.3]])
+    both = s.predict(np.vstack([inside, far]))
+    # (float32 matrix products differ in the last bits with the batch shape)
+    np.testing.assert_allclose(both[0][:1], s.predict(inside)[0], rtol=1e-5)
+    np.testing.assert_allclose(both[1][:1], s.predict(inside)[1], rtol=1e-5)
+    assert (lo < hi).all()
