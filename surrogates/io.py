@@ -266,11 +266,14 @@ def load_surrogate(directory: Path) -> EnsembleSurrogate:
                 and np.array_equal(np.asarray(described.scale), scaler.scale)):
             raise _error(f"the {key} scaler in model.json differs from the one stored with "
                          "the weights", json_path, f"scalers.{key}")
+    std_scale = tensors["std_scale"].numpy() if "std_scale" in expected else None
+    if std_scale is not None and not (std_scale > 0).all():
+        raise _error("tensor 'std_scale' must hold positive calibration factors",
+                     weights_path)
+    x_log = tensors["x_log"].numpy() if "x_log" in expected else None
+    if x_log is not None and not np.isin(x_log, (0.0, 1.0)).all():
+        raise _error("tensor 'x_log' must hold 0 or 1 per input", weights_path)
     try:
-        std_scale = tensors["std_scale"].numpy() if "std_scale" in expected else None
-        x_log = tensors["x_log"].numpy() if "x_log" in expected else None
-        if x_log is not None and not np.isin(x_log, (0.0, 1.0)).all():
-            raise _error("tensor 'x_log' must hold 0 or 1 per input", weights_path)
         return EnsembleSurrogate(network, x_scaler, y_scaler, info.feature_names,
                                  info.outcome_names, info.training_ranges, std_scale,
                                  None if x_log is None else x_log.astype(bool),

@@ -135,7 +135,10 @@ def flip_byte(directory: Path) -> None:
      WEIGHTS_FILE, "non-finite"),
     # a negative calibration factor, checksum updated
     (lambda d: rewrite_weights(d, {"std_scale": torch.tensor([1.0, -1.0], dtype=torch.float64)}),
-     JSON_FILE, "std_scale must hold 2 positive"),
+     WEIGHTS_FILE, "'std_scale' must hold positive"),
+    # a log flag that is neither 0 nor 1, checksum updated
+    (lambda d: rewrite_weights(d, {"x_log": torch.tensor([0.0, 2.0, 0.0], dtype=torch.float64)}),
+     WEIGHTS_FILE, "'x_log' must hold 0 or 1"),
     # scaler in JSON edited
     (lambda d: edit_json(d, lambda j: j["scalers"]["x"]["mean"].__setitem__(0, 1.5)),
      JSON_FILE, "x scaler in model.json differs"),
