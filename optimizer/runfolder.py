@@ -8,13 +8,14 @@ import platform
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
+from surrogates.versions import package_versions as versions_of
 
 __all__ = ["RunFolder", "package_versions", "to_jsonable"]
 
@@ -24,13 +25,8 @@ _PACKAGES = ("paretoplan", "numpy", "pandas", "torch", "pymoo", "ortools", "pyda
 
 def package_versions() -> dict[str, str]:
     """Versions of Python and the packages a run depends on."""
-    out = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return {"python": platform.python_version(),
+            **versions_of(_PACKAGES, missing="not installed")}
 
 
 def to_jsonable(value: Any) -> Any:

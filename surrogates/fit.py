@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata as importlib_metadata
 from statistics import NormalDist
 from typing import Any
 
@@ -29,6 +28,7 @@ from surrogates.errors import InputError
 from surrogates.metrics import interval_coverage, regression_metrics
 from surrogates.mlp import EnsembleSurrogate, MLPEnsemble
 from surrogates.transforms import Standardizer, log_columns
+from surrogates.versions import package_versions
 
 __all__ = ["COVERAGE_LEVELS", "EnsembleConfig", "FitResult", "calibration_scale",
            "evaluate", "fine_tune", "fit_ensemble", "model_card", "ridge_baseline",
@@ -575,17 +575,6 @@ def _json_safe(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
-
-
-def package_versions() -> dict[str, str]:
-    """Installed versions of paretoplan, torch, numpy and safetensors (where importable)."""
-    out: dict[str, str] = {}
-    for name in ("paretoplan", "torch", "numpy", "safetensors"):
-        try:
-            out[name] = importlib_metadata.version(name)
-        except importlib_metadata.PackageNotFoundError:
-            continue
-    return out
 
 
 def card_warnings(result: FitResult) -> list[str]:

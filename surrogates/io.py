@@ -26,9 +26,9 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from surrogates.errors import ModelFileError
-from surrogates.fit import package_versions
 from surrogates.mlp import Activation, EnsembleSurrogate, MLPEnsemble
 from surrogates.transforms import Standardizer
+from surrogates.versions import package_versions
 
 __all__ = ["FORMAT_VERSION", "JSON_FILE", "WEIGHTS_FILE", "ModelFileInfo", "load_surrogate",
            "read_metadata", "save_surrogate"]
