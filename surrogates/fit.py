@@ -301,6 +301,7 @@ def evaluate(
     baselines: bool = True,
     baseline_train: ProcessDataset | None = None,
     seed: int = 0,
+    prediction: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Accuracy and interval coverage of ``surrogate`` on ``rows``, next to baselines.
 
@@ -311,12 +312,13 @@ def evaluate(
         baselines: Also fit gradient boosting and ridge and score them on ``rows``.
         baseline_train: Rows the baselines are fitted on (default ``train``).
         seed: Seed of the gradient-boosting baseline.
+        prediction: ``surrogate.predict(rows.X)`` if the caller already has it.
 
     Returns:
         ``{outcome: {metric: value}}``, see :class:`FitResult`.
     """
     names = rows.outcome_names
-    mean, std = surrogate.predict(rows.X)
+    mean, std = prediction if prediction is not None else surrogate.predict(rows.X)
     metrics = regression_metrics(rows.Y, mean, names)
     train_scores = regression_metrics(train.Y, surrogate.predict(train.X)[0], names, "train_")
     cov90 = interval_coverage(rows.Y, mean, std, _z(0.9))
@@ -360,9 +362,10 @@ def _finish(
         train.n_outcomes)
     surrogate = surrogate.with_std_scale(scale)
     scored = test if test is not None else valid
-    metrics = evaluate(surrogate, train, scored, baselines=baselines,
-                       baseline_train=baseline_train, seed=config.seed)
     mean, std = surrogate.predict(scored.X)
+    metrics = evaluate(surrogate, train, scored, baselines=baselines,
+                       baseline_train=baseline_train, seed=config.seed,
+                       prediction=(mean, std))
     calibration = {
         "method": (f"std scaled per outcome so that {CALIBRATION_LEVEL:.0%} of the "
                    f"{valid.n_samples} validation rows fall inside the nominal "
