@@ -25,6 +25,7 @@ from _common import ROOT, machine
 
 from surrogates.config import EnsembleConfig
 from surrogates.dataset import ProcessDataset
+from surrogates.expressions import Expression
 from surrogates.fit import fit_ensemble
 from surrogates.splits import group_kfold, group_split
 
@@ -39,6 +40,9 @@ def main() -> None:
     parser.add_argument("--log-age", action="store_true")
     parser.add_argument("--valid", type=float, default=0.15,
                         help="share of the training mixes for early stopping/calibration")
+    parser.add_argument("--derive", nargs="*", default=[], metavar="NAME=EXPR",
+                        help="extra inputs computed from the mix, e.g. "
+                        "w_b='water / (cement + blast_furnace_slag + fly_ash)'")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=JSON",
                         help="override surrogate settings, e.g. --set bootstrap=true")
     args = parser.parse_args()
@@ -46,6 +50,11 @@ def main() -> None:
     frame = pd.read_csv(args.data)
     inputs = list(frame.columns[:8])
     frame["mix"] = frame[inputs[:7]].astype(str).agg("|".join, axis=1)
+    for item in args.derive:
+        name, text = item.split("=", 1)
+        frame[name] = Expression.parse(text, names=inputs, where=name).evaluate(
+            {c: frame[c].to_numpy(float) for c in inputs})
+    inputs = inputs + [item.split("=", 1)[0] for item in args.derive]
     if args.log_age:
         frame["age_days"] = np.log(frame["age_days"])
     ds = ProcessDataset.from_frame(frame, inputs, ["strength_mpa"], group_column="mix",
@@ -68,7 +77,8 @@ def main() -> None:
         scores["coverage_90"].append(m["coverage_90"])
         print(f"fold {k + 1}: network R² {m['r2']:.3f}, gradient boosting "
               f"{m['baseline_r2']:.3f}, ridge {m['ridge_r2']:.3f}, 90% coverage "
-              f"{m['coverage_90']:.0%} ({fit.epochs_run} epochs, "
+              f"{m['coverage_90']:.0%} ({fit.input_encoding['chosen']} inputs, "
+              f"{fit.epochs_run} epochs, "
               f"{time.perf_counter() - t0:.0f} s)", flush=True)
     print("\n| model | grouped CV R² (mean ± sd over folds) |")
     print("|---|---|")

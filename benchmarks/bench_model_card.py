@@ -1,6 +1,7 @@
 """The bundled scenario's model card as a table: accuracy, baselines, calibration.
 
     .venv/bin/python benchmarks/bench_model_card.py [--seed 0] [--scenario PATH]
+        [--set KEY=JSON ...]
 
 Trains the scenario's surrogate exactly as `paretoplan train` does (time-ordered split:
 the most recent 15% of batches are the test rows, the 15% before them stop training and
@@ -12,6 +13,7 @@ test rows inside the nominal 50/68/80/90/95% intervals.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -25,9 +27,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scenario", type=Path, default=BUNDLED)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=JSON",
+                        help="override surrogate settings, e.g. --set "
+                        "input_encoding='\"piecewise\"'")
     args = parser.parse_args()
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario, overrides={"seed": args.seed})
+    if args.set:
+        changes = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+        scenario = scenario.model_copy(update={"surrogate": scenario.surrogate.model_copy(
+            update=changes)})
     card = train(scenario, prepare_data(scenario)).card
     print(f"machine: {machine()}")
     print(f"mode: {card['mode']} ({card['mode_reason']}); rows train/valid/test "

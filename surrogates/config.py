@@ -10,11 +10,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["ACTIVATIONS", "Activation", "EnsembleConfig", "FineTuneMode"]
+__all__ = ["ACTIVATIONS", "Activation", "EnsembleConfig", "FineTuneMode", "InputEncoding"]
 
 Activation = Literal["silu", "relu", "gelu", "tanh"]
 ACTIVATIONS: tuple[str, ...] = ("silu", "relu", "gelu", "tanh")
 FineTuneMode = Literal["auto", "always", "never"]
+InputEncoding = Literal["auto", "linear", "piecewise"]
 
 
 class EnsembleConfig(BaseModel):
@@ -35,6 +36,18 @@ class EnsembleConfig(BaseModel):
                                                  "inputs that span a decade or more and are "
                                                  "skewed on the raw scale (ages, residence "
                                                  "times); 'never' keeps every input linear.")
+    input_encoding: InputEncoding = Field("auto", description="How inputs reach the "
+                                          "network. 'piecewise' adds each input's "
+                                          "piecewise-linear encoding over quantile bins of "
+                                          "the training rows (sharp local effects come "
+                                          "easier, and the response is flat outside the "
+                                          "data, as with trees); 'linear' feeds the "
+                                          "standardised inputs only; 'auto' trains "
+                                          "'linear' and, only if gradient boosting beats it "
+                                          "on the validation rows, also 'piecewise', and "
+                                          "keeps the better on those rows.")
+    encoding_bins: int = Field(32, ge=1, le=256, description="Most quantile bins per "
+                               "input of the piecewise encoding.")
     bounded_mean: bool = Field(True, description="Predict the mean at the input clamped "
                                "into the training ranges (the uncertainty still grows "
                                "outside them), so the mean never runs away where the "

@@ -27,7 +27,7 @@ from surrogates.dataset import ProcessDataset
 from surrogates.errors import InputError
 from surrogates.metrics import interval_coverage, regression_metrics
 from surrogates.mlp import EnsembleSurrogate, MLPEnsemble
-from surrogates.transforms import Standardizer, log_columns
+from surrogates.transforms import Standardizer, log_columns, piecewise_bins
 from surrogates.versions import package_versions
 
 __all__ = ["COVERAGE_LEVELS", "EnsembleConfig", "FitResult", "calibration_scale",
@@ -44,6 +44,9 @@ CALIBRATION_LEVEL = 0.9
 COVERAGE_Z = 1.96
 #: Minimum minibatch steps per epoch (see :func:`minibatch_size`).
 MIN_STEPS = 8
+#: ``input_encoding: auto`` counts the linear inputs as clearly better than an
+#: alternative when their paired z statistic on the validation rows is below minus this.
+_SIGNIFICANT_Z = 2.0
 #: A member's validation loss must fall by this relative amount to count as improved.
 _MIN_REL_IMPROVEMENT = 1e-4
 #: Below this many multiply-adds per minibatch step (all members), training runs on one
@@ -86,6 +89,9 @@ class FitResult:
             reliability (nominal levels and observed coverage per outcome) on the metric
             rows.
         fine_tuning: What fine-tuning did (empty for a fit from scratch).
+        input_encoding: How the inputs reach the network: ``mode`` (the setting),
+            ``chosen`` (``linear`` or ``piecewise``) and, for ``auto``, the validation
+            MSEs that decided and a ``reason``.
     """
 
     surrogate: EnsembleSurrogate
@@ -102,6 +108,7 @@ class FitResult:
     n_test: int = 0
     calibration: dict[str, Any] = field(default_factory=dict)
     fine_tuning: dict[str, Any] = field(default_factory=dict)
+    input_encoding: dict[str, Any] = field(default_factory=dict)
 
 
 @contextmanager
@@ -216,8 +223,8 @@ def _train(
     params = list(network.parameters())
     start_params = [p.detach().clone() for p in params] if anchor > 0 else []
     anchor_masks = [torch.ones(()) for _ in params]
-    if anchor > 0 and free_inputs is not None:  # params[0] is weights[0], (E, d, h)
-        anchor_masks[0] = (~free_inputs).float()[None, :, None]
+    if anchor > 0 and free_inputs is not None:  # params[0] is weights[0], (E, in, h)
+        anchor_masks[0] = (~network.input_rows(free_inputs)).float()[None, :, None]
     best_params = [p.detach().clone() for p in params]
     best_loss = torch.full((n_members,), math.inf)
     best_epoch = torch.zeros(n_members, dtype=torch.long)
@@ -351,6 +358,7 @@ def _finish(
     baselines: bool,
     baseline_train: ProcessDataset | None,
     fine_tuning: dict[str, Any] | None = None,
+    input_encoding: dict[str, Any] | None = None,
 ) -> FitResult:
     """Calibrate on the validation rows, score on the test rows, pack the result."""
     train, valid, test = parts
@@ -383,6 +391,7 @@ def _finish(
         validation_scheme=_validation_scheme(train, scored),
         n_test=0 if test is None else test.n_samples, calibration=calibration,
         fine_tuning=dict(fine_tuning or {}),
+        input_encoding=dict(input_encoding or {}),
     )
 
 
@@ -434,25 +443,112 @@ def fit_ensemble(
     x_scaler, y_scaler = Standardizer.fit(x_train), Standardizer.fit(train.Y)
     data = (_tensor(x_scaler.transform(x_train)), _tensor(y_scaler.transform(train.Y)),
             _tensor(x_scaler.transform(x_valid)), _tensor(y_scaler.transform(valid.Y)))
+    scalers = (x_scaler, y_scaler, logs)
     threads = training_threads(config, train.n_features, train.n_outcomes, train.n_samples)
-    with _training_context(threads):
-        generator = torch.Generator().manual_seed(config.seed)
-        network = MLPEnsemble(train.n_features, train.n_outcomes, config.n_members,
-                              config.hidden, config.activation, config.heteroscedastic,
-                              generator=generator)
-        if init is not None:
-            _copy_trunk(init, network)
-        record = _train(network, data, config, generator, learning_rate=config.learning_rate,
-                        weight_decay=config.weight_decay, progress=progress)
-    return _finish(network, (x_scaler, y_scaler, logs), train.ranges(), (train, valid, test),
+
+    def attempt(bins: int) -> tuple[MLPEnsemble, tuple[list[float], tuple[int, ...], int]]:
+        with _training_context(threads):
+            generator = torch.Generator().manual_seed(config.seed)
+            network = MLPEnsemble(train.n_features, train.n_outcomes, config.n_members,
+                                  config.hidden, config.activation, config.heteroscedastic,
+                                  bins, generator=generator)
+            if bins:
+                network.set_encoding(piecewise_bins(data[0].numpy(), bins))
+            if init is not None:
+                _copy_trunk(init, network)
+            record = _train(network, data, config, generator,
+                            learning_rate=config.learning_rate,
+                            weight_decay=config.weight_decay, progress=progress)
+        return network, record
+
+    def valid_errors(network: MLPEnsemble) -> np.ndarray:
+        surrogate = EnsembleSurrogate(network, x_scaler, y_scaler, train.feature_names,
+                                      train.outcome_names, train.ranges(), log_inputs=logs,
+                                      clamp_inputs=config.bounded_mean)
+        return _squared_errors(surrogate.predict(valid.X)[0], valid.Y, y_scaler)
+
+    if init is not None:  # the pretrained trunk fixes the encoding
+        network, record = attempt(init.encoding_bins)
+        choice: dict[str, Any] = {
+            "mode": config.input_encoding,
+            "chosen": "piecewise" if init.encoding_bins else "linear",
+            "reason": "as in the pretrained hidden layers the training started from"}
+    elif config.input_encoding != "auto":
+        bins = config.encoding_bins if config.input_encoding == "piecewise" else 0
+        network, record = attempt(bins)
+        choice = {"mode": config.input_encoding, "chosen": config.input_encoding}
+    else:
+        network, record = attempt(0)
+        linear = valid_errors(network)
+        trees = _squared_errors(
+            gradient_boosting_baseline(baseline_train or train, valid.X, config.seed),
+            valid.Y, y_scaler)
+        z_trees = _paired_z(linear, trees, valid.groups)
+        choice = {"mode": "auto", "chosen": "linear",
+                  "valid_mse": {"linear": round(float(linear.mean()), 6),
+                                "gradient_boosting": round(float(trees.mean()), 6)},
+                  "z_linear_vs_gradient_boosting": round(z_trees, 3)}
+        if z_trees > -_SIGNIFICANT_Z:
+            other, other_record = attempt(config.encoding_bins)
+            piecewise = valid_errors(other)
+            z_piecewise = _paired_z(linear, piecewise, valid.groups)
+            choice["valid_mse"]["piecewise"] = round(float(piecewise.mean()), 6)
+            choice["z_linear_vs_piecewise"] = round(z_piecewise, 3)
+            if z_piecewise > -_SIGNIFICANT_Z:
+                network, choice["chosen"] = other, "piecewise"
+                record = (record[0] + other_record[0], other_record[1],
+                          record[2] + other_record[2])
+        choice["reason"] = _encoding_reason(choice)
+    return _finish(network, scalers, train.ranges(), (train, valid, test),
                    config, record, started, baselines=baselines,
-                   baseline_train=baseline_train)
+                   baseline_train=baseline_train, input_encoding=choice)
+
+
+def _squared_errors(mean: np.ndarray, Y: np.ndarray, y_scaler: Standardizer) -> np.ndarray:
+    """Per row, the squared error of ``mean`` in standardised units, averaged over
+    outcomes, ``(n,)``."""
+    return np.mean(np.square((mean - Y) / y_scaler.scale), axis=1)
+
+
+def _paired_z(first: np.ndarray, second: np.ndarray, groups: np.ndarray | None) -> float:
+    """Paired z statistic of ``first - second`` (negative: ``first`` has the smaller
+    errors), with rows of one group (e.g. one mix) summed into one observation so that
+    repeated measurements do not count as independent evidence."""
+    diff = np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)
+    if groups is not None:
+        _, index = np.unique(groups, return_inverse=True)
+        diff = np.bincount(index, weights=diff)
+    if len(diff) < 2:
+        return 0.0
+    se = diff.std(ddof=1) / math.sqrt(len(diff))
+    return float(diff.mean() / se) if se > 0 else 0.0
+
+
+def _encoding_reason(choice: dict[str, Any]) -> str:
+    """One sentence on why ``input_encoding: auto`` chose what it chose."""
+    mse = choice["valid_mse"]
+    if "piecewise" not in mse:
+        return (f"the network with linear inputs beat gradient boosting clearly on the "
+                f"validation rows (standardised MSE {mse['linear']:.4g} against "
+                f"{mse['gradient_boosting']:.4g}, paired z "
+                f"{choice['z_linear_vs_gradient_boosting']:.1f}), so the response looks "
+                f"smooth and no piecewise encoding was tried")
+    verdict = ("it was kept: the linear inputs were not clearly better"
+               if choice["chosen"] == "piecewise" else
+               "the linear inputs were clearly better and were kept")
+    return (f"gradient boosting came close to the network with linear inputs on the "
+            f"validation rows (standardised MSE {mse['gradient_boosting']:.4g} against "
+            f"{mse['linear']:.4g}), a sign of sharp, local effects; a network with "
+            f"piecewise-linear encoded inputs reached {mse['piecewise']:.4g} and {verdict} "
+            f"(paired z {choice['z_linear_vs_piecewise']:.1f})")
 
 
 def _copy_trunk(source: MLPEnsemble, target: MLPEnsemble) -> None:
-    """Copy the hidden layers of ``source`` into ``target`` (same sizes required)."""
+    """Copy the hidden layers and the input encoding of ``source`` into ``target`` (same
+    sizes required)."""
     pairs = list(zip(source.weights[:-1], target.weights[:-1], strict=True)) + list(
-        zip(source.biases[:-1], target.biases[:-1], strict=True))
+        zip(source.biases[:-1], target.biases[:-1], strict=True)) + list(
+        zip(source.buffers(), target.buffers(), strict=True))  # the input encoding
     with torch.no_grad():
         for src, dst in pairs:
             if src.shape != dst.shape:
@@ -534,7 +630,7 @@ def fine_tune(
             pretrained.training_ranges.get(name, (0.0, 1.0))
             for name in pretrained.feature_names)])
         with torch.no_grad():
-            network.weights[0][:, free, :] = 0.0
+            network.weights[0][:, network.input_rows(free), :] = 0.0
         start = copy.deepcopy(network)
         before = valid_mse(network)
         record = _train(network, data, config, generator,
@@ -561,7 +657,10 @@ def fine_tune(
     ranges = _merge_ranges(pretrained.training_ranges, train.ranges())
     return _finish(network, (x_scaler, y_scaler, logs), ranges, (train, valid, test), config,
                    record, started, baselines=baselines, baseline_train=baseline_train,
-                   fine_tuning=info)
+                   fine_tuning=info,
+                   input_encoding={"mode": config.input_encoding,
+                                   "chosen": "piecewise" if network.encoding_bins else "linear",
+                                   "reason": "as in the pretrained model"})
 
 
 def _json_safe(value: Any) -> Any:
@@ -588,9 +687,12 @@ def card_warnings(result: FitResult) -> list[str]:
     for name, m in result.metrics.items():
         r2, base = m.get("r2"), m.get("baseline_r2")
         if r2 is not None and base is not None and r2 < base - 0.01:
+            hint = ("; try surrogate.input_encoding: piecewise"
+                    if result.input_encoding.get("chosen") == "linear"
+                    and result.input_encoding.get("mode") != "auto" else "")
             out.append(f"{name}: the network (R² {r2:.2f}) loses to gradient boosting "
                        f"(R² {base:.2f}) on the {where} rows; its recommendations for "
-                       f"{name} deserve less trust")
+                       f"{name} deserve less trust{hint}")
         elif r2 is not None and r2 < 0.5:
             out.append(f"{name}: poor fit on the {where} rows (R² {r2:.2f})")
         cov = m.get("coverage_90")
@@ -658,6 +760,7 @@ def model_card(result: FitResult, *, extra: dict[str, Any] | None = None) -> dic
         },
         "calibration": result.calibration,
         "fine_tuning": result.fine_tuning or {"method": "none: trained from scratch"},
+        "input_encoding": result.input_encoding,
         "warnings": card_warnings(result),
         "architecture": surrogate.network.architecture,
         "training": {

@@ -34,9 +34,10 @@ __all__ = ["FORMAT_VERSION", "JSON_FILE", "WEIGHTS_FILE", "ModelFileInfo", "load
            "read_metadata", "save_surrogate"]
 
 FORMAT = "paretoplan-surrogate"
-FORMAT_VERSION = 2
-#: Versions :func:`load_surrogate` reads (1: no variance heads, no calibration factor).
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+#: Versions :func:`load_surrogate` reads (1: no variance heads, no calibration factor;
+#: 2: no piecewise input encoding).
+READABLE_VERSIONS = (1, 2, 3)
 WEIGHTS_FILE = "model.safetensors"
 JSON_FILE = "model.json"
 _HINT = "retrain with `paretoplan train`"
@@ -52,6 +53,7 @@ class _Architecture(BaseModel):
     hidden: list[int] = Field(min_length=1)
     activation: Activation
     heteroscedastic: bool = False
+    encoding_bins: int = Field(0, ge=0, le=256)
 
 
 class _Scaler(BaseModel):
@@ -230,7 +232,7 @@ def load_surrogate(directory: Path) -> EnsembleSurrogate:
         raise _error(f"cannot read the weights: {exc}", weights_path) from None
 
     network = MLPEnsemble(arch.n_inputs, arch.n_outputs, arch.n_members, arch.hidden,
-                          arch.activation, arch.heteroscedastic)
+                          arch.activation, arch.heteroscedastic, arch.encoding_bins)
     expected = {name: (tuple(t.shape), torch.float32)
                 for name, t in network.state_dict().items()}
     for name, size in (("x_mean", arch.n_inputs), ("x_scale", arch.n_inputs),

@@ -20,6 +20,8 @@ __all__ = ["ACTIVATIONS", "Activation", "EnsembleSurrogate", "MLPEnsemble"]
 
 #: Floor of a variance head's output, standardised units (keeps the likelihood finite).
 MIN_VARIANCE = 1e-6
+#: Buffers of the piecewise-linear input encoding (see :meth:`MLPEnsemble.set_encoding`).
+_ENCODING = ("lower", "inv_width", "mean", "inv_std")
 _FUNCTIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "silu": functional.silu, "relu": functional.relu, "gelu": functional.gelu, "tanh": torch.tanh}
 
@@ -39,6 +41,11 @@ class MLPEnsemble(nn.Module):
         hidden: Width of each hidden layer.
         activation: Hidden-layer nonlinearity, one of ``ACTIVATIONS``.
         heteroscedastic: Add a variance output per outcome.
+        encoding_bins: If positive, the first layer sees, next to each input, its
+            piecewise-linear encoding in up to this many quantile bins (set the bins with
+            :meth:`set_encoding`; until then every bin encodes 0). A tree-like, flat
+            response outside the training data and sharp local effects come easier to
+            the network this way.
         generator: Optional seeded generator for the initial weights.
 
     Raises:
@@ -53,19 +60,29 @@ class MLPEnsemble(nn.Module):
         hidden: Sequence[int] = (128, 128, 128),
         activation: Activation = "silu",
         heteroscedastic: bool = False,
+        encoding_bins: int = 0,
         *,
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
         self.heteroscedastic = bool(heteroscedastic)
+        self.encoding_bins = int(encoding_bins)
+        if self.encoding_bins < 0:
+            raise ValueError(f"encoding_bins must be 0 or positive; got {encoding_bins}")
         width = int(n_outputs) * (2 if self.heteroscedastic else 1)
-        sizes = (int(n_inputs), *(int(h) for h in hidden), width)
+        first = int(n_inputs) * (1 + self.encoding_bins)
+        sizes = (first, *(int(h) for h in hidden), width)
         if min(sizes) < 1 or n_members < 1:
             raise ValueError(f"layer sizes and n_members must be positive; got sizes {sizes} "
                              f"and n_members {n_members}")
         if activation not in _FUNCTIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}; got {activation!r}")
-        self.n_inputs, self.n_outputs, self.n_members = sizes[0], int(n_outputs), int(n_members)
+        self.n_inputs, self.n_outputs, self.n_members = int(n_inputs), int(n_outputs), int(
+            n_members)
+        if self.encoding_bins:
+            shape = (self.n_inputs, self.encoding_bins)
+            for key in _ENCODING:
+                self.register_buffer(f"encoding_{key}", torch.zeros(shape))
         self.hidden = sizes[1:-1]
         self.activation: Activation = activation
         self._act: Callable[[Tensor], Tensor] = _FUNCTIONS[activation]
@@ -88,7 +105,35 @@ class MLPEnsemble(nn.Module):
         """JSON-safe constructor arguments."""
         return {"n_inputs": self.n_inputs, "n_outputs": self.n_outputs,
                 "n_members": self.n_members, "hidden": list(self.hidden),
-                "activation": self.activation, "heteroscedastic": self.heteroscedastic}
+                "activation": self.activation, "heteroscedastic": self.heteroscedastic,
+                "encoding_bins": self.encoding_bins}
+
+    def set_encoding(self, bins: Mapping[str, np.ndarray]) -> None:
+        """Set the piecewise-linear encoding: ``lower``, ``inv_width``, ``mean`` and
+        ``inv_std``, each ``(n_inputs, encoding_bins)``, standardised input units (see
+        :func:`surrogates.transforms.piecewise_bins`)."""
+        shape = (self.n_inputs, self.encoding_bins)
+        if not self.encoding_bins or any(np.shape(bins[k]) != shape for k in _ENCODING):
+            raise ValueError(f"the encoding needs {_ENCODING} of shape {shape}")
+        with torch.no_grad():
+            for key in _ENCODING:
+                getattr(self, f"encoding_{key}").copy_(
+                    torch.as_tensor(bins[key], dtype=torch.float32))
+
+    def input_rows(self, columns: Tensor) -> Tensor:
+        """First-layer rows fed by the flagged input columns: ``(n_inputs,)`` bool ->
+        ``(n_inputs * (1 + encoding_bins),)`` bool (the raw columns come first, then
+        each input's bins in turn)."""
+        return torch.cat([columns, columns.repeat_interleave(self.encoding_bins)])
+
+    def encode(self, x: Tensor) -> Tensor:
+        """Standardised inputs ``(..., d)`` -> what the first layer sees: the inputs and,
+        with ``encoding_bins``, their piecewise-linear encodings, ``(..., d (1 + bins))``."""
+        if not self.encoding_bins:
+            return x
+        bins = ((x.unsqueeze(-1) - self.encoding_lower) * self.encoding_inv_width).clamp(0, 1)
+        bins = (bins - self.encoding_mean) * self.encoding_inv_std
+        return torch.cat([x, bins.flatten(-2)], dim=-1)
 
     def forward(self, x: Tensor) -> Tensor:
         """Evaluate every member.
@@ -101,7 +146,8 @@ class MLPEnsemble(nn.Module):
             Raw standardised outputs, shape ``(E, n, m)``, or ``(E, n, 2m)`` when
             heteroscedastic (pass them to :meth:`split`).
         """
-        h = x.expand(self.n_members, -1, -1) if x.dim() == 2 else x
+        h = self.encode(x)
+        h = h.expand(self.n_members, -1, -1) if h.dim() == 2 else h
         for weight, bias in zip(self.weights[:-1], self.biases[:-1], strict=True):
             h = self._act(torch.baddbmm(bias, h, weight))
         # The output layer is computed transposed, (E, m, n) = W^T h^T: with few outputs

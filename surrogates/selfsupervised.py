@@ -18,7 +18,7 @@ import torch
 from surrogates.config import EnsembleConfig
 from surrogates.fit import _training_context, training_threads
 from surrogates.mlp import MLPEnsemble
-from surrogates.transforms import Standardizer
+from surrogates.transforms import Standardizer, piecewise_bins
 
 __all__ = ["masked_pretrain"]
 
@@ -59,8 +59,11 @@ def masked_pretrain(
     Z = torch.as_tensor(Standardizer.fit(X).transform(X), dtype=torch.float32)
     with _training_context(training_threads(config, d, d, n)):
         generator = torch.Generator().manual_seed(config.seed)
+        bins = config.encoding_bins if config.input_encoding == "piecewise" else 0
         network = MLPEnsemble(d, d, config.n_members, config.hidden, config.activation,
-                              generator=generator)
+                              encoding_bins=bins, generator=generator)
+        if bins:
+            network.set_encoding(piecewise_bins(Z.numpy(), bins))
         optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate,
                                       weight_decay=config.weight_decay)
         batch = min(config.batch_size, n)

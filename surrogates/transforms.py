@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Standardizer", "log_columns"]
+__all__ = ["Standardizer", "log_columns", "piecewise_bins"]
 
 # A column whose spread is below this share of its magnitude counts as constant.
 _CONSTANT_RTOL = 1e-12
@@ -122,4 +122,51 @@ def log_columns(X: np.ndarray, *, min_span: float = 10.0, gain: float = 0.2) -> 
         if lo <= 0 or hi < min_span * lo:
             continue
         out[j] = abs(_kelly_skew(np.log(col))) < abs(_kelly_skew(col)) - gain
+    return out
+
+
+#: Bin edges closer than this (standardised units) are merged.
+_MIN_BIN_WIDTH = 1e-6
+
+
+def piecewise_bins(Z: np.ndarray, n_bins: int) -> dict[str, np.ndarray]:
+    """Quantile bins of each column for a piecewise-linear input encoding.
+
+    Column ``j`` gets up to ``n_bins`` bins between its empirical quantiles at
+    ``0, 1/n_bins, ..., 1`` (repeated quantiles merge, so a column with few distinct
+    values gets few bins and a constant column none). Bin ``t`` encodes a value ``z`` as
+    ``(clip((z - lower) * inv_width, 0, 1) - mean) * inv_std`` (indices ``[j, t]``): a
+    ramp from 0 below the bin to 1 above it (Gorishniy et al., "On Embeddings for
+    Numerical Features in Tabular Deep Learning", NeurIPS 2022), standardised over ``Z``
+    like every other input. Unused bins have all four entries 0 and encode every value
+    as 0.
+
+    Args:
+        Z: Training inputs as the network sees them (standardised), ``(n, d)``.
+        n_bins: Most bins per column, at least 1.
+
+    Returns:
+        ``{"lower", "inv_width", "mean", "inv_std"}``, each ``(d, n_bins)`` float64.
+    """
+    array = np.asarray(Z, dtype=np.float64)
+    d = array.shape[1]
+    out = {key: np.zeros((d, n_bins)) for key in ("lower", "inv_width", "mean", "inv_std")}
+    levels = np.linspace(0.0, 1.0, n_bins + 1)
+    for j in range(d):
+        edges = np.quantile(array[:, j], levels)
+        kept = [edges[0]]
+        for edge in edges[1:]:
+            if edge - kept[-1] > _MIN_BIN_WIDTH:
+                kept.append(edge)
+        edge_array = np.asarray(kept)
+        k = len(edge_array) - 1
+        if k == 0:
+            continue
+        lower, inv_width = edge_array[:-1], 1.0 / np.diff(edge_array)
+        ramps = np.clip((array[:, j, None] - lower) * inv_width, 0.0, 1.0)
+        std = ramps.std(axis=0)
+        out["lower"][j, :k], out["inv_width"][j, :k] = lower, inv_width
+        out["mean"][j, :k] = ramps.mean(axis=0)
+        out["inv_std"][j, :k] = np.where(std > _MIN_BIN_WIDTH, 1.0 / np.maximum(std, 1e-12),
+                                         0.0)
     return out
