@@ -53,6 +53,8 @@ def main() -> None:
         observed = card["calibration"]["outcomes"][name]["observed"]
         print(f"| {name} | {m['r2']:.3f} | {m['mae']:.3g} | {gb['r2']:.3f} | "
               f"{ridge['r2']:.3f} | " + " | ".join(f"{v:.0%}" for v in observed) + " |")
+    print(f"\ninput encoding: {card['input_encoding'].get('chosen')} "
+          f"({card['input_encoding'].get('reason', 'as set')})")
     print(f"\nwarnings: {card['warnings'] or 'none'}; total {time.perf_counter() - t0:.0f} s")
 
 

@@ -91,7 +91,7 @@ class FitResult:
         fine_tuning: What fine-tuning did (empty for a fit from scratch).
         input_encoding: How the inputs reach the network: ``mode`` (the setting),
             ``chosen`` (``linear`` or ``piecewise``) and, for ``auto``, the validation
-            MSEs that decided and a ``reason``.
+            MAEs (standardised) and paired z statistics that decided and a ``reason``.
     """
 
     surrogate: EnsembleSurrogate
@@ -465,7 +465,7 @@ def fit_ensemble(
         surrogate = EnsembleSurrogate(network, x_scaler, y_scaler, train.feature_names,
                                       train.outcome_names, train.ranges(), log_inputs=logs,
                                       clamp_inputs=config.bounded_mean)
-        return _squared_errors(surrogate.predict(valid.X)[0], valid.Y, y_scaler)
+        return _abs_errors(surrogate.predict(valid.X)[0], valid.Y, y_scaler)
 
     if init is not None:  # the pretrained trunk fixes the encoding
         network, record = attempt(init.encoding_bins)
@@ -480,19 +480,19 @@ def fit_ensemble(
     else:
         network, record = attempt(0)
         linear = valid_errors(network)
-        trees = _squared_errors(
+        trees = _abs_errors(
             gradient_boosting_baseline(baseline_train or train, valid.X, config.seed),
             valid.Y, y_scaler)
         z_trees = _paired_z(linear, trees, valid.groups)
         choice = {"mode": "auto", "chosen": "linear",
-                  "valid_mse": {"linear": round(float(linear.mean()), 6),
+                  "valid_mae": {"linear": round(float(linear.mean()), 6),
                                 "gradient_boosting": round(float(trees.mean()), 6)},
                   "z_linear_vs_gradient_boosting": round(z_trees, 3)}
         if z_trees > -_SIGNIFICANT_Z:
             other, other_record = attempt(config.encoding_bins)
             piecewise = valid_errors(other)
             z_piecewise = _paired_z(linear, piecewise, valid.groups)
-            choice["valid_mse"]["piecewise"] = round(float(piecewise.mean()), 6)
+            choice["valid_mae"]["piecewise"] = round(float(piecewise.mean()), 6)
             choice["z_linear_vs_piecewise"] = round(z_piecewise, 3)
             if z_piecewise > -_SIGNIFICANT_Z:
                 network, choice["chosen"] = other, "piecewise"
@@ -504,10 +504,11 @@ def fit_ensemble(
                    baseline_train=baseline_train, input_encoding=choice)
 
 
-def _squared_errors(mean: np.ndarray, Y: np.ndarray, y_scaler: Standardizer) -> np.ndarray:
-    """Per row, the squared error of ``mean`` in standardised units, averaged over
-    outcomes, ``(n,)``."""
-    return np.mean(np.square((mean - Y) / y_scaler.scale), axis=1)
+def _abs_errors(mean: np.ndarray, Y: np.ndarray, y_scaler: Standardizer) -> np.ndarray:
+    """Per row, the absolute error of ``mean`` in standardised units, averaged over
+    outcomes, ``(n,)`` (absolute rather than squared: a few outlying rows must not
+    decide the comparisons of :func:`_paired_z` alone)."""
+    return np.mean(np.abs((mean - Y) / y_scaler.scale), axis=1)
 
 
 def _paired_z(first: np.ndarray, second: np.ndarray, groups: np.ndarray | None) -> float:
@@ -526,20 +527,20 @@ def _paired_z(first: np.ndarray, second: np.ndarray, groups: np.ndarray | None) 
 
 def _encoding_reason(choice: dict[str, Any]) -> str:
     """One sentence on why ``input_encoding: auto`` chose what it chose."""
-    mse = choice["valid_mse"]
-    if "piecewise" not in mse:
+    mae = choice["valid_mae"]
+    if "piecewise" not in mae:
         return (f"the network with linear inputs beat gradient boosting clearly on the "
-                f"validation rows (standardised MSE {mse['linear']:.4g} against "
-                f"{mse['gradient_boosting']:.4g}, paired z "
+                f"validation rows (standardised MAE {mae['linear']:.4g} against "
+                f"{mae['gradient_boosting']:.4g}, paired z "
                 f"{choice['z_linear_vs_gradient_boosting']:.1f}), so the response looks "
                 f"smooth and no piecewise encoding was tried")
     verdict = ("it was kept: the linear inputs were not clearly better"
                if choice["chosen"] == "piecewise" else
                "the linear inputs were clearly better and were kept")
-    return (f"gradient boosting came close to the network with linear inputs on the "
-            f"validation rows (standardised MSE {mse['gradient_boosting']:.4g} against "
-            f"{mse['linear']:.4g}), a sign of sharp, local effects; a network with "
-            f"piecewise-linear encoded inputs reached {mse['piecewise']:.4g} and {verdict} "
+    return (f"gradient boosting came close to (or beat) the network with linear inputs on the "
+            f"validation rows (standardised MAE {mae['gradient_boosting']:.4g} against "
+            f"{mae['linear']:.4g}), a sign of sharp, local effects; a network with "
+            f"piecewise-linear encoded inputs reached {mae['piecewise']:.4g} and {verdict} "
             f"(paired z {choice['z_linear_vs_piecewise']:.1f})")
 
 

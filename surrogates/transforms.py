@@ -153,7 +153,7 @@ def piecewise_bins(Z: np.ndarray, n_bins: int) -> dict[str, np.ndarray]:
     out = {key: np.zeros((d, n_bins)) for key in ("lower", "inv_width", "mean", "inv_std")}
     levels = np.linspace(0.0, 1.0, n_bins + 1)
     for j in range(d):
-        edges = np.quantile(array[:, j], levels)
+        edges = np.quantile(array[:, j], levels, method="inverted_cdf")  # observed values
         kept = [edges[0]]
         for edge in edges[1:]:
             if edge - kept[-1] > _MIN_BIN_WIDTH:

@@ -184,6 +184,10 @@ def _section_model(run: Run, figs: list[ReportFigure]) -> str:
                                                 or k == "hidden")))
     if card.get("mode"):
         facts.append(("training mode", f"{card['mode']}: {card.get('mode_reason', '')}"))
+    encoding = card.get("input_encoding")
+    if isinstance(encoding, dict) and encoding.get("chosen"):
+        facts.append(("input encoding", f"{encoding['chosen']}"
+                      + (f": {encoding['reason']}" if encoding.get("reason") else "")))
     tuning = card.get("fine_tuning")
     if isinstance(tuning, dict) and tuning.get("kept"):
         facts.append(("fine-tuning", f"{tuning.get('rows')} rows of the planned line; kept"

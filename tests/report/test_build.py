@@ -70,6 +70,7 @@ def test_html_sections_and_warnings_first(full_report) -> None:
     assert re.search(r'<tr class="rec"><td>R013</td><td>★ recommended', text)
     assert "91.01 ± 0.42" in text
     assert "current practice" in text
+    assert "input encoding" in text and "linear: the network with linear inputs" in text
 
 
 def test_bare_folder_leaves_out_what_did_not_run(bare_report) -> None:

@@ -155,8 +155,10 @@ def test_model_card_is_json_safe_and_complete(trained: FitResult) -> None:
 
 
 def test_real_data_concrete_grouped_by_mix() -> None:
-    """UCI concrete (Yeh 1998), whole mixes held out: the network beats ridge clearly (the
-    cross-validated comparison with gradient boosting is benchmarks/bench_concrete.py)."""
+    """UCI concrete (Yeh 1998), whole mixes held out: gradient boosting comes close to the
+    network with linear inputs, so ``input_encoding: auto`` also trains the piecewise one
+    and keeps it, and it beats gradient boosting on the held-out mixes (the 5-fold
+    figures are benchmarks/bench_concrete.py)."""
     try:
         frame = pd.read_csv(CONCRETE)
     except FileNotFoundError:
@@ -164,13 +166,17 @@ def test_real_data_concrete_grouped_by_mix() -> None:
     frame["mix"] = frame[list(frame.columns[:7])].astype(str).agg("|".join, axis=1)
     ds = ProcessDataset.from_frame(frame, list(frame.columns[:8]), ["strength_mpa"],
                                    group_column="mix", source=CONCRETE)
-    train, valid = group_split(ds, 0.2, seed=0)
+    rest, test = group_split(ds, 0.2, seed=0)
+    train, valid = group_split(rest, 0.15, seed=0)
     config = EnsembleConfig(n_members=4, hidden=(64, 64), max_epochs=120, patience=20,
                             batch_size=64)
-    result = fit_ensemble(train, valid, config)
+    result = fit_ensemble(train, valid, config, test=test)
     m = result.metrics["strength_mpa"]
     assert result.validation_scheme.startswith("grouped, whole groups held out")
-    assert m["r2"] > 0.82 and m["ridge_r2"] < 0.7 and m["mae"] < 5.0, m
+    assert result.input_encoding["chosen"] == "piecewise", result.input_encoding
+    assert result.input_encoding["z_linear_vs_gradient_boosting"] > -2
+    assert m["r2"] > 0.88 and m["r2"] >= m["baseline_r2"], m
+    assert m["ridge_r2"] < 0.7 and m["mae"] < 4.0, m
     assert m["baseline_r2"] > 0.8  # gradient boosting is a strong baseline here
 
 
