@@ -258,6 +258,9 @@ def train(scenario: Scenario, data: PreparedData, progress: ProgressSink | None 
         if started[0]:
             sink.stop()
     sink.note(f"surrogate: {result.reason}")
+    encoding = result.fit.input_encoding
+    if encoding.get("reason"):
+        sink.note(f"input encoding {encoding['chosen']}: {encoding['reason']}")
     extra = {
         "data_hash": data.data_hash,
         "config_hash": _config_hash(scenario),

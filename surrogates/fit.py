@@ -405,6 +405,7 @@ def fit_ensemble(
     baselines: bool = True,
     baseline_train: ProcessDataset | None = None,
     init: MLPEnsemble | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> FitResult:
     """Train an MLP ensemble from scratch with early stopping on ``valid``.
 
@@ -428,6 +429,8 @@ def fit_ensemble(
         baseline_train: Rows the baselines are fitted on (default ``train``).
         init: Start from these hidden-layer weights (e.g. self-supervised pretraining)
             instead of a random draw; the output layer is drawn afresh.
+        on_stage: Called with a description when ``input_encoding: auto`` starts its
+            second network (progress then counts epochs from 1 again).
 
     Returns:
         The surrogate, held-out metrics next to the baselines, and the training record.
@@ -489,6 +492,8 @@ def fit_ensemble(
                                 "gradient_boosting": round(float(trees.mean()), 6)},
                   "z_linear_vs_gradient_boosting": round(z_trees, 3)}
         if z_trees > -_SIGNIFICANT_Z:
+            if on_stage is not None:
+                on_stage("training surrogate with piecewise-encoded inputs")
             other, other_record = attempt(config.encoding_bins)
             piecewise = valid_errors(other)
             z_piecewise = _paired_z(linear, piecewise, valid.groups)

@@ -125,7 +125,7 @@ def train_for_line(
                                               config.test_fraction, trials)
         test = dataset.subset(te)
         fit = fit_ensemble(dataset.subset(tr), dataset.subset(va), config, progress,
-                           test=test)
+                           test=test, on_stage=stage)
         mode = "pooled"
         reference = test
         if lines_str is not None and target is not None and (lines_str[te] == target).any():
@@ -142,7 +142,8 @@ def train_for_line(
         p_tr, p_va = time_split(pool, config.valid_fraction)
         t_train, t_valid, t_test = dataset.subset(tr), dataset.subset(va), dataset.subset(te)
         stage("pretraining surrogate (every line)")
-        pre = fit_ensemble(p_tr, p_va, config, progress, test=t_test, baselines=False)
+        pre = fit_ensemble(p_tr, p_va, config, progress, test=t_test, baselines=False,
+                           on_stage=stage)
         stage(f"fine-tuning surrogate for line {target}")
         fit = fine_tune(pre.surrogate, t_train, t_valid, config, progress, test=t_test,
                         baseline_train=pool)

@@ -42,7 +42,12 @@ def test_few_rows_on_the_planned_line_pretrain_and_fine_tune() -> None:
     out = train_for_line(ds, TINY, lines=lines, target="B", vary=["temp", "time"],
                          on_stage=lambda text, total: stages.append(text))
     assert out.mode == "pretrained+fine-tuned"
-    assert stages == ["pretraining surrogate (every line)", "fine-tuning surrogate for line B"]
+    # 8 epochs leave the plain network short of gradient boosting, so input_encoding: auto
+    # also trains the piecewise-encoded one, and says so
+    assert stages == ["pretraining surrogate (every line)",
+                      "training surrogate with piecewise-encoded inputs",
+                      "fine-tuning surrogate for line B"]
+    assert out.fit.input_encoding["reason"] == "as in the pretrained model"
     # scored on B's most recent rows only
     assert out.fit.n_test == 9 and out.fit.n_valid == 9
     info = out.fit.fine_tuning
