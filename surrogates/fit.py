@@ -91,7 +91,9 @@ class FitResult:
         fine_tuning: What fine-tuning did (empty for a fit from scratch).
         input_encoding: How the inputs reach the network: ``mode`` (the setting),
             ``chosen`` (``linear`` or ``piecewise``) and, for ``auto``, the validation
-            MAEs (standardised) and paired z statistics that decided and a ``reason``.
+            MAEs (standardised) and paired z statistics that decided, the epochs of the
+            network not kept, and a ``reason``. The training record (``history``,
+            epochs) is the kept network's.
     """
 
     surrogate: EnsembleSurrogate
@@ -500,9 +502,10 @@ def fit_ensemble(
             choice["valid_mae"]["piecewise"] = round(float(piecewise.mean()), 6)
             choice["z_linear_vs_piecewise"] = round(z_piecewise, 3)
             if z_piecewise > -_SIGNIFICANT_Z:
-                network, choice["chosen"] = other, "piecewise"
-                record = (record[0] + other_record[0], other_record[1],
-                          record[2] + other_record[2])
+                choice["linear_epochs_run"] = record[2]
+                network, record, choice["chosen"] = other, other_record, "piecewise"
+            else:
+                choice["piecewise_epochs_run"] = other_record[2]
         choice["reason"] = _encoding_reason(choice)
     return _finish(network, scalers, train.ranges(), (train, valid, test),
                    config, record, started, baselines=baselines,
@@ -517,17 +520,29 @@ def _abs_errors(mean: np.ndarray, Y: np.ndarray, y_scaler: Standardizer) -> np.n
 
 
 def _paired_z(first: np.ndarray, second: np.ndarray, groups: np.ndarray | None) -> float:
-    """Paired z statistic of ``first - second`` (negative: ``first`` has the smaller
-    errors), with rows of one group (e.g. one mix) summed into one observation so that
-    repeated measurements do not count as independent evidence."""
+    """How clearly ``first`` has the smaller errors than ``second``, as a z score.
+
+    The per-row differences ``first - second`` are summed per group (e.g. one mix), so
+    repeated measurements do not count as independent evidence; their paired t statistic
+    is turned into the standard-normal score of the same one-sided probability (Student's
+    t with ``n - 1`` degrees of freedom), so that the threshold means the same with 5
+    groups as with 500. Negative: ``first`` is better. 0 with fewer than 3 observations
+    or no spread (nothing can be told apart).
+    """
+    from scipy import stats  # only needed here
+
     diff = np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)
     if groups is not None:
         _, index = np.unique(groups, return_inverse=True)
         diff = np.bincount(index, weights=diff)
-    if len(diff) < 2:
+    n = len(diff)
+    if n < 3:
         return 0.0
-    se = diff.std(ddof=1) / math.sqrt(len(diff))
-    return float(diff.mean() / se) if se > 0 else 0.0
+    se = diff.std(ddof=1) / math.sqrt(n)
+    if not se > 0:
+        return 0.0
+    t = float(diff.mean() / se)
+    return float(np.clip(stats.norm.ppf(stats.t.cdf(t, n - 1)), -40.0, 40.0))
 
 
 def _encoding_reason(choice: dict[str, Any]) -> str:

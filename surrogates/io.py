@@ -268,6 +268,10 @@ def load_surrogate(directory: Path) -> EnsembleSurrogate:
                 and np.array_equal(np.asarray(described.scale), scaler.scale)):
             raise _error(f"the {key} scaler in model.json differs from the one stored with "
                          "the weights", json_path, f"scalers.{key}")
+    for name in ("encoding_inv_width", "encoding_inv_std"):
+        if name in tensors and not bool(((tensors[name] >= 0) & (tensors[name] <= 1e7)).all()):
+            raise _error(f"tensor {name!r} must hold factors between 0 and 1e7",
+                         weights_path)
     std_scale = tensors["std_scale"].numpy() if "std_scale" in expected else None
     if std_scale is not None and not (std_scale > 0).all():
         raise _error("tensor 'std_scale' must hold positive calibration factors",

@@ -43,9 +43,9 @@ class MLPEnsemble(nn.Module):
         heteroscedastic: Add a variance output per outcome.
         encoding_bins: If positive, the first layer sees, next to each input, its
             piecewise-linear encoding in up to this many quantile bins (set the bins with
-            :meth:`set_encoding`; until then every bin encodes 0). A tree-like, flat
-            response outside the training data and sharp local effects come easier to
-            the network this way.
+            :meth:`set_encoding`; until then every bin encodes 0). Sharp, local
+            effects come easier to the network this way, and the ramps saturate outside
+            the training data as trees do (the inputs themselves still enter linearly).
         generator: Optional seeded generator for the initial weights.
 
     Raises:

@@ -147,6 +147,9 @@ def train_for_line(
         stage(f"fine-tuning surrogate for line {target}")
         fit = fine_tune(pre.surrogate, t_train, t_valid, config, progress, test=t_test,
                         baseline_train=pool)
+        if pre.input_encoding.get("reason"):  # the decision was the pretraining's
+            fit.input_encoding = {**pre.input_encoding,
+                                  "reason": f"pretraining: {pre.input_encoding['reason']}"}
         as_is = evaluate(pre.surrogate, p_tr, t_test, baselines=False)
         fit.fine_tuning.update({
             "pretrained_on_rows": p_tr.n_samples,

@@ -162,6 +162,33 @@ def test_piecewise_model_survives_files_and_onnx(step_fits: dict[str, FitResult]
     np.testing.assert_allclose(std, surrogate.predict(X)[1], rtol=1e-5, atol=1e-5)
 
 
+def test_a_forged_encoding_is_refused(step_fits: dict[str, FitResult], tmp_path: Path) -> None:
+    from surrogates.errors import ModelFileError
+
+    from .test_surrogate_io import rewrite_weights
+
+    save_surrogate(step_fits["piecewise"].surrogate, tmp_path / "m")
+    weights = load_surrogate(tmp_path / "m").network.encoding_inv_width.clone()
+    weights[0, 0] = -1.0
+    rewrite_weights(tmp_path / "m", {"encoding_inv_width": weights})
+    with pytest.raises(ModelFileError, match="encoding_inv_width"):
+        load_surrogate(tmp_path / "m")
+
+
+def test_paired_z_counts_groups_not_rows_and_needs_evidence() -> None:
+    from surrogates.fit import _paired_z
+
+    rng = np.random.default_rng(0)
+    better = rng.uniform(0, 1, 200)
+    worse = better + 0.1 + 0.05 * rng.standard_normal(200)
+    assert _paired_z(better, worse, None) < -10
+    # the same rows in 4 groups are 4 observations: suggestive, not clear
+    z4 = _paired_z(better, worse, np.arange(200) % 4)
+    assert -10 < z4 < 0
+    assert _paired_z(better[:2], worse[:2], None) == 0.0  # too few to tell
+    assert _paired_z(better, better, None) == 0.0
+
+
 def test_fine_tuning_keeps_the_pretrained_encoding(step_fits: dict[str, FitResult]) -> None:
     pretrained = step_fits["piecewise"].surrogate
     rows = steps(120, seed=3)
