@@ -36,20 +36,15 @@ class EnsembleConfig(BaseModel):
                                                  "inputs that span a decade or more and are "
                                                  "skewed on the raw scale (ages, residence "
                                                  "times); 'never' keeps every input linear.")
-    input_encoding: InputEncoding = Field("auto", description="How inputs reach the "
-                                          "network. 'piecewise' adds each input's "
-                                          "piecewise-linear encoding over quantile bins of "
-                                          "the training rows (sharp, local effects come "
-                                          "easier, and the ramps saturate outside the "
-                                          "data, as trees do, while the inputs "
-                                          "themselves still enter linearly); 'linear' "
-                                          "feeds the "
-                                          "standardised inputs only; 'auto' trains "
-                                          "'linear' and, unless it beats gradient boosting "
-                                          "clearly on the validation rows (paired z of the "
-                                          "absolute errors below -2, whole groups as one "
-                                          "observation), also 'piecewise', which it keeps "
-                                          "unless 'linear' is clearly better in turn.")
+    input_encoding: InputEncoding = Field(
+        "auto", description="How inputs reach the network. 'piecewise' adds each input's "
+        "piecewise-linear encoding over quantile bins of the training rows (sharp, local "
+        "effects come easier, and the ramps saturate outside the data, as trees do, while "
+        "the inputs themselves still enter linearly); 'linear' feeds the standardised "
+        "inputs only; 'auto' trains 'linear' and, unless it beats gradient boosting "
+        "clearly on the validation rows (paired z of the absolute errors below -2, whole "
+        "groups as one observation), also 'piecewise', which it keeps unless 'linear' is "
+        "clearly better in turn.")
     encoding_bins: int = Field(32, ge=1, le=256, description="Most quantile bins per "
                                "input of the piecewise encoding.")
     bounded_mean: bool = Field(True, description="Predict the mean at the input clamped "
