@@ -554,9 +554,12 @@ def _encoding_reason(choice: dict[str, Any]) -> str:
                 f"{mae['gradient_boosting']:.4g}, paired z "
                 f"{choice['z_linear_vs_gradient_boosting']:.1f}), so the response looks "
                 f"smooth and no piecewise encoding was tried")
-    verdict = ("it was kept: the linear inputs were not clearly better"
-               if choice["chosen"] == "piecewise" else
-               "the linear inputs were clearly better and were kept")
+    if choice["chosen"] != "piecewise":
+        verdict = "the linear inputs were clearly better and were kept"
+    elif choice["z_linear_vs_piecewise"] > _SIGNIFICANT_Z:
+        verdict = "it was kept: clearly better than the linear inputs"
+    else:
+        verdict = "it was kept: the linear inputs were not clearly better"
     return (f"gradient boosting came close to (or beat) the network with linear inputs on the "
             f"validation rows (standardised MAE {mae['gradient_boosting']:.4g} against "
             f"{mae['linear']:.4g}), a sign of sharp, local effects; a network with "
