@@ -311,6 +311,7 @@ def evaluate(
     baseline_train: ProcessDataset | None = None,
     seed: int = 0,
     prediction: tuple[np.ndarray, np.ndarray] | None = None,
+    boosting_prediction: np.ndarray | None = None,
 ) -> dict[str, dict[str, float]]:
     """Accuracy and interval coverage of ``surrogate`` on ``rows``, next to baselines.
 
@@ -322,6 +323,8 @@ def evaluate(
         baseline_train: Rows the baselines are fitted on (default ``train``).
         seed: Seed of the gradient-boosting baseline.
         prediction: ``surrogate.predict(rows.X)`` if the caller already has it.
+        boosting_prediction: The gradient-boosting baseline's prediction at ``rows.X``
+            if the caller already has it (fitted on ``baseline_train`` with ``seed``).
 
     Returns:
         ``{outcome: {metric: value}}``, see :class:`FitResult`.
@@ -339,7 +342,9 @@ def evaluate(
                              train_r2=train_scores[name]["train_r2"])
     if baselines:
         fit_on = baseline_train or train
-        gb = regression_metrics(rows.Y, gradient_boosting_baseline(fit_on, rows.X, seed),
+        if boosting_prediction is None:
+            boosting_prediction = gradient_boosting_baseline(fit_on, rows.X, seed)
+        gb = regression_metrics(rows.Y, boosting_prediction,
                                 names, "baseline_")
         ridge = regression_metrics(rows.Y, ridge_baseline(fit_on, rows.X), names, "ridge_")
         for name in names:
@@ -361,6 +366,7 @@ def _finish(
     baseline_train: ProcessDataset | None,
     fine_tuning: dict[str, Any] | None = None,
     input_encoding: dict[str, Any] | None = None,
+    boosting_prediction: np.ndarray | None = None,
 ) -> FitResult:
     """Calibrate on the validation rows, score on the test rows, pack the result."""
     train, valid, test = parts
@@ -375,7 +381,7 @@ def _finish(
     mean, std = surrogate.predict(scored.X)
     metrics = evaluate(surrogate, train, scored, baselines=baselines,
                        baseline_train=baseline_train, seed=config.seed,
-                       prediction=(mean, std))
+                       prediction=(mean, std), boosting_prediction=boosting_prediction)
     calibration = {
         "method": (f"std scaled per outcome so that {CALIBRATION_LEVEL:.0%} of the "
                    f"{valid.n_samples} validation rows fall inside the nominal "
@@ -449,6 +455,7 @@ def fit_ensemble(
     data = (_tensor(x_scaler.transform(x_train)), _tensor(y_scaler.transform(train.Y)),
             _tensor(x_scaler.transform(x_valid)), _tensor(y_scaler.transform(valid.Y)))
     scalers = (x_scaler, y_scaler, logs)
+    boosting_prediction: np.ndarray | None = None
     threads = training_threads(config, train.n_features, train.n_outcomes, train.n_samples)
 
     def attempt(bins: int) -> tuple[MLPEnsemble, tuple[list[float], tuple[int, ...], int]]:
@@ -485,9 +492,15 @@ def fit_ensemble(
     else:
         network, record = attempt(0)
         linear = valid_errors(network)
-        trees = _abs_errors(
-            gradient_boosting_baseline(baseline_train or train, valid.X, config.seed),
-            valid.Y, y_scaler)
+        # one boosting fit serves the decision (validation rows) and the card (the test
+        # rows, or the validation rows without them)
+        with_test = test is not None and baselines
+        boosted = gradient_boosting_baseline(
+            baseline_train or train,
+            np.vstack([valid.X, test.X]) if with_test else valid.X, config.seed)
+        if baselines:
+            boosting_prediction = boosted[valid.n_samples:] if with_test else boosted
+        trees = _abs_errors(boosted[:valid.n_samples], valid.Y, y_scaler)
         z_trees = _paired_z(linear, trees, valid.groups)
         choice = {"mode": "auto", "chosen": "linear",
                   "valid_mae": {"linear": round(float(linear.mean()), 6),
@@ -509,7 +522,8 @@ def fit_ensemble(
         choice["reason"] = _encoding_reason(choice)
     return _finish(network, scalers, train.ranges(), (train, valid, test),
                    config, record, started, baselines=baselines,
-                   baseline_train=baseline_train, input_encoding=choice)
+                   baseline_train=baseline_train, input_encoding=choice,
+                   boosting_prediction=boosting_prediction)
 
 
 def _abs_errors(mean: np.ndarray, Y: np.ndarray, y_scaler: Standardizer) -> np.ndarray:
