@@ -75,6 +75,10 @@ def _first_setpoint(data) -> str:
     (lambda d: d["logs"].pop("line_column"), ["line_column"]),
     # negative seed
     (_set(["seed"], -1), ["seed"]),
+    # an input encoding the surrogate does not know
+    (_set(["surrogate", "input_encoding"], "pieces"),
+     ["surrogate.input_encoding", "'auto', 'linear' or 'piecewise'"]),
+    (_set(["surrogate", "encoding_bins"], 0), ["surrogate.encoding_bins"]),
 ])
 def test_bad_scenarios_name_file_and_field(tmp_path: Path, edit, fragments) -> None:
     path = _mutate(tmp_path, edit)
